@@ -1,0 +1,60 @@
+# DataABS: the two commands a newcomer runs are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run serve migrate seed test worker beat lint fmt bench messages clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+## make run: install, migrate, load the demo data (idempotent) and serve on http://127.0.0.1:8000
+run: seed
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## make test: the whole suite (PostgreSQL/Redis tests skip unless DATABASE_URL/REDIS_URL are set)
+test: install
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+## make worker: a Celery worker on every queue, against REDIS_URL and DATABASE_URL
+worker: install
+	$(BIN)/celery -A origination worker --loglevel=INFO --queues=default,valuation,matching --concurrency=$${CONCURRENCY:-2}
+
+beat: install
+	$(BIN)/celery -A origination beat --loglevel=INFO
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+## make messages: refresh and compile the Simplified Chinese translations (needs GNU gettext)
+messages: install
+	$(BIN)/python manage.py makemessages --locale=zh_Hans --ignore=.venv --ignore=staticfiles
+	$(BIN)/python manage.py compilemessages --locale=zh_Hans --ignore=.venv
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,62 @@
+"""Django admin for deals. Status is read-only here: it changes only through the workflow services."""
+
+from django.contrib import admin
+
+from .models import AuditEvent, AuditVerificationRun, CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
+
+
+class PoolAssetInline(admin.TabularInline):
+    model = PoolAsset
+    extra = 0
+    filter_horizontal = ("data_assets",)
+
+
+class TrancheInline(admin.TabularInline):
+    model = Tranche
+    extra = 0
+
+
+class CreditEnhancementInline(admin.TabularInline):
+    model = CreditEnhancement
+    extra = 0
+
+
+class PledgeInline(admin.TabularInline):
+    model = Pledge
+    extra = 0
+
+
+@admin.register(Deal)
+class DealAdmin(admin.ModelAdmin):
+    """Deals with their pool, tranches, enhancement and pledges."""
+
+    list_display = ("name", "originator", "deal_type", "target_size", "tenor_months", "status", "issue_date")
+    list_filter = ("status", "deal_type", "exchange")
+    search_fields = ("name", "originator__name")
+    readonly_fields = ("status", "status_changed_at", "created_by", "created_at", "updated_at")
+    inlines = [PoolAssetInline, TrancheInline, CreditEnhancementInline, PledgeInline]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The append-only audit log: viewable, never editable."""
+
+    list_display = ("deal", "sequence", "action", "from_status", "to_status", "actor_label", "created_at")
+    list_filter = ("action",)
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(AuditVerificationRun)
+class AuditVerificationRunAdmin(admin.ModelAdmin):
+    """Background audit-chain checks."""
+
+    list_display = ("id", "status", "progress", "attempts", "created_at", "finished_at")
+    readonly_fields = [f.name for f in AuditVerificationRun._meta.fields]

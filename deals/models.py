@@ -1,0 +1,245 @@
+"""Deals: the application, its pool, pledges, credit enhancement, tranches and audit log."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from origination.choices import CreditRating
+from origination.jobs import JobRun
+from origination.models import MONEY, DataAsset, Originator
+
+from .choices import (
+    DATA_ASSET_ABS_TYPES,
+    EDITABLE_STATES,
+    PUBLIC_STATES,
+    TERMINAL_STATES,
+    DealStatus,
+    DealType,
+    EnhancementKind,
+    Exchange,
+    GuarantorType,
+    PaymentFrequency,
+    PledgeStatus,
+    PoolAssetKind,
+    TrancheClass,
+)
+
+RATE = {"max_digits": 7, "decimal_places": 4}
+UNIT_INTERVAL = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+
+
+class Deal(models.Model):
+    """A deal application: an originator's ABS on data assets, from draft to issue."""
+
+    originator = models.ForeignKey(Originator, on_delete=models.PROTECT, related_name="deals")
+    name = models.CharField(_("name"), max_length=200)
+    deal_type = models.CharField(_("deal type"), max_length=30, choices=DealType.choices)
+    target_size = models.DecimalField(_("target size (CNY)"), **MONEY)
+    tenor_months = models.PositiveSmallIntegerField(
+        _("tenor (months)"), validators=[MinValueValidator(1), MaxValueValidator(360)]
+    )
+    payment_frequency = models.CharField(
+        _("payment frequency"), max_length=20, choices=PaymentFrequency.choices, default=PaymentFrequency.QUARTERLY
+    )
+    exchange = models.CharField(_("exchange"), max_length=20, choices=Exchange.choices)
+    manager = models.CharField(_("manager"), max_length=200)
+    trustee = models.CharField(_("trustee"), max_length=200, blank=True)
+    expected_issue_date = models.DateField(_("expected issue date"), null=True, blank=True)
+    legal_maturity_date = models.DateField(_("legal maturity date"), null=True, blank=True)
+    issue_date = models.DateField(_("issue date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=30, choices=DealStatus.choices, default=DealStatus.DRAFT, db_index=True
+    )
+    created_by = models.ForeignKey("origination.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
+        constraints = [models.CheckConstraint(name="deal_size_positive", condition=Q(target_size__gt=0))]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_data_asset_abs(self) -> bool:
+        """Cash flow comes from the data itself (licence revenue or data-pledge pools)."""
+        return self.deal_type in DATA_ASSET_ABS_TYPES
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATES
+
+    @property
+    def is_public(self) -> bool:
+        """Published, in book building or issued: visible to investors."""
+        return self.status in PUBLIC_STATES
+
+    @property
+    def is_editable(self) -> bool:
+        """The originator may still change the application."""
+        return self.status in EDITABLE_STATES
+
+
+class PoolAsset(models.Model):
+    """An underlying claim of the pool: a licence stream, loan, receivable or lease, and its data assets."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="pool_assets")
+    obligor = models.CharField(_("obligor"), max_length=200)
+    obligor_city = models.CharField(_("obligor city"), max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=PoolAssetKind.choices)
+    principal = models.DecimalField(_("principal or expected cash flow (CNY)"), **MONEY)
+    rate = models.DecimalField(_("annual rate"), default=Decimal("0"), validators=UNIT_INTERVAL, **RATE)
+    maturity_date = models.DateField(_("maturity"))
+    default_probability = models.DecimalField(
+        _("annual default probability"), default=Decimal("0"), validators=UNIT_INTERVAL, **RATE
+    )
+    recovery_rate = models.DecimalField(_("recovery rate"), default=Decimal("0"), validators=UNIT_INTERVAL, **RATE)
+    data_assets = models.ManyToManyField(
+        DataAsset,
+        related_name="pool_assets",
+        verbose_name=_("data assets (revenue source or pledge)"),
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["deal", "id"]
+        verbose_name = _("pool asset")
+        verbose_name_plural = _("pool assets")
+        constraints = [models.CheckConstraint(name="pool_principal_positive", condition=Q(principal__gt=0))]
+
+    def __str__(self) -> str:
+        return f"{self.obligor} ({self.get_kind_display()})"
+
+
+class Pledge(models.Model):
+    """A data asset pledged to a deal, filed in the PBoC unified movable-property registry."""
+
+    data_asset = models.ForeignKey(DataAsset, on_delete=models.PROTECT, related_name="pledges")
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="pledges")
+    registry_filing_no = models.CharField(_("registry filing number"), max_length=100, blank=True)
+    filed_on = models.DateField(_("filing date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=PledgeStatus.choices, default=PledgeStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["deal", "id"]
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["data_asset"], condition=Q(status="active"), name="one_active_pledge_per_asset"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.data_asset} -> {self.deal}"
+
+
+class CreditEnhancement(models.Model):
+    """External guarantee, reserve account, overcollateralisation or subordination of a deal."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="credit_enhancements")
+    kind = models.CharField(_("kind"), max_length=30, choices=EnhancementKind.choices)
+    guarantor_type = models.CharField(_("guarantor type"), max_length=30, choices=GuarantorType.choices, blank=True)
+    provider = models.CharField(_("provider"), max_length=200, blank=True)
+    amount = models.DecimalField(_("amount (CNY)"), default=Decimal("0"), **MONEY)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["deal", "kind", "id"]
+        verbose_name = _("credit enhancement")
+        verbose_name_plural = _("credit enhancements")
+        constraints = [
+            models.CheckConstraint(name="enhancement_amount_not_negative", condition=Q(amount__gte=0)),
+            models.CheckConstraint(
+                name="guarantee_has_guarantor_type",
+                condition=~Q(kind="external_guarantee") | ~Q(guarantor_type=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.provider}".strip()
+
+
+class Tranche(models.Model):
+    """A class of notes: senior A, mezzanine B or subordinated."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="tranches")
+    name = models.CharField(_("name"), max_length=50)
+    tranche_class = models.CharField(_("class"), max_length=20, choices=TrancheClass.choices)
+    size = models.DecimalField(_("size (CNY)"), **MONEY)
+    coupon = models.DecimalField(
+        _("coupon (annual, e.g. 0.0204 = 2.04 %)"), null=True, blank=True, validators=UNIT_INTERVAL, **RATE
+    )
+    target_rating = models.CharField(_("target rating"), max_length=4, choices=CreditRating.choices, default="NR")
+    payment_priority = models.PositiveSmallIntegerField(_("payment priority (1 is paid first)"))
+
+    class Meta:
+        ordering = ["deal", "payment_priority"]
+        verbose_name = _("tranche")
+        verbose_name_plural = _("tranches")
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "payment_priority"], name="tranche_priority_unique"),
+            models.UniqueConstraint(fields=["deal", "name"], name="tranche_name_unique"),
+            models.CheckConstraint(name="tranche_size_positive", condition=Q(size__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deal} {self.name}"
+
+
+class AuditEvent(models.Model):
+    """An append-only, hash-chained record of one workflow move of a deal.
+
+    Each event's hash covers its own fields and the hash of the deal's previous
+    event, so editing or deleting any event breaks the chain from there on;
+    `verify_audit` finds the first broken link.
+    """
+
+    deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="audit_events")
+    sequence = models.PositiveIntegerField()
+    actor = models.ForeignKey("origination.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor_label = models.CharField(max_length=200)
+    action = models.CharField(max_length=50)
+    from_status = models.CharField(max_length=30, blank=True)
+    to_status = models.CharField(max_length=30)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["deal", "sequence"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        constraints = [models.UniqueConstraint(fields=["deal", "sequence"], name="audit_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.deal_id}#{self.sequence} {self.action} {self.from_status}->{self.to_status}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """Insert only: an audit event is never updated."""
+        if not self._state.adding:
+            raise RuntimeError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """Never: an audit event is never deleted."""
+        raise RuntimeError("Audit events are append-only.")
+
+
+class AuditVerificationRun(JobRun):
+    """A background check of every deal's audit chain; the result names the first broken event."""
+
+    class Meta(JobRun.Meta):
+        verbose_name = _("audit verification run")
+        verbose_name_plural = _("audit verification runs")

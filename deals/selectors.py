@@ -1,0 +1,129 @@
+"""Scoped reads of deals, their parts and audit log, and the market summary of issued deals."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet, Sum
+
+from origination.choices import SOE_OWNERSHIP
+from origination.models import User
+
+from .choices import PUBLIC_STATES, REVIEWABLE_STATES, DealStatus, DealType, TrancheClass
+from .models import AuditEvent, CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
+
+
+def deal_list_for(user: User) -> QuerySet[Deal]:
+    """Deals the user may see: own company's (originator), submitted ones (compliance), public ones (investor), all (arranger)."""
+    qs = Deal.objects.select_related("originator")
+    if not user.is_authenticated or not user.role:
+        return qs.none()
+    if user.is_arranger:
+        return qs
+    if user.is_compliance:
+        return qs.filter(status__in=REVIEWABLE_STATES)
+    if user.is_originator:
+        return qs.filter(originator_id=user.originator_id)
+    if user.is_investor:
+        return qs.filter(status__in=PUBLIC_STATES)
+    return qs.none()
+
+
+def deal_get_for(user: User, pk: int) -> Deal:
+    """One deal the user may see, with its parts prefetched; DoesNotExist otherwise (a 404)."""
+    return (
+        deal_list_for(user)
+        .prefetch_related(
+            Prefetch("pool_assets", queryset=PoolAsset.objects.prefetch_related("data_assets")),
+            Prefetch("tranches", queryset=Tranche.objects.order_by("payment_priority")),
+            Prefetch("credit_enhancements", queryset=CreditEnhancement.objects.all()),
+            Prefetch("pledges", queryset=Pledge.objects.select_related("data_asset")),
+        )
+        .get(pk=pk)
+    )
+
+
+def pool_asset_list_for(user: User) -> QuerySet[PoolAsset]:
+    """Pool assets of the deals the user may see."""
+    return PoolAsset.objects.filter(deal__in=deal_list_for(user)).prefetch_related("data_assets")
+
+
+def tranche_list_for(user: User) -> QuerySet[Tranche]:
+    """Tranches of the deals the user may see."""
+    return Tranche.objects.filter(deal__in=deal_list_for(user))
+
+
+def credit_enhancement_list_for(user: User) -> QuerySet[CreditEnhancement]:
+    """Credit enhancement of the deals the user may see."""
+    return CreditEnhancement.objects.filter(deal__in=deal_list_for(user))
+
+
+def pledge_list_for(user: User) -> QuerySet[Pledge]:
+    """Pledges of the deals the user may see."""
+    return Pledge.objects.filter(deal__in=deal_list_for(user)).select_related("data_asset")
+
+
+def audit_events_for(user: User, deal: Deal) -> QuerySet[AuditEvent]:
+    """The audit log of a deal the user may see, oldest first."""
+    if not deal_list_for(user).filter(pk=deal.pk).exists():
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(deal=deal).order_by("sequence")
+
+
+def deal_status_counts_for(user: User) -> dict[str, int]:
+    """How many visible deals stand in each state, for dashboards."""
+    rows = deal_list_for(user).order_by().values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def _pct(part: Decimal, whole: Decimal) -> Decimal:
+    return (Decimal(100) * part / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if whole else Decimal(0)
+
+
+def market_summary(*, year: int | None = None) -> dict[str, Any]:
+    """The market figures of DESIGN.md section 1, computed from issued deals (optionally of one issue year).
+
+    Average coupon is the unweighted mean of each deal's senior tranche coupon
+    (the first-priority senior), as the market reports it.
+    """
+    deals = Deal.objects.filter(status=DealStatus.ISSUED)
+    if year is not None:
+        deals = deals.filter(issue_date__year=year)
+    rows = list(deals.values("pk", "deal_type", "target_size", "originator__ownership_type"))
+    count = len(rows)
+    total = sum((r["target_size"] for r in rows), Decimal(0))
+    data_asset_abs = sum(1 for r in rows if r["deal_type"] != DealType.EMPOWERMENT)
+    soe = sum(1 for r in rows if r["originator__ownership_type"] in SOE_OWNERSHIP)
+    senior_coupons: dict[int, Decimal] = {}
+    for deal_id, coupon in (
+        Tranche.objects.filter(deal_id__in=[r["pk"] for r in rows], tranche_class=TrancheClass.SENIOR)
+        .exclude(coupon__isnull=True)
+        .order_by("deal_id", "payment_priority")
+        .values_list("deal_id", "coupon")
+    ):
+        senior_coupons.setdefault(deal_id, coupon)
+    coupons = list(senior_coupons.values())
+    average_coupon = (sum(coupons, Decimal(0)) / len(coupons)) if coupons else None
+    by_year = (
+        Deal.objects.filter(status=DealStatus.ISSUED, issue_date__isnull=False)
+        .values("issue_date__year")
+        .annotate(n=Count("id"), total=Sum("target_size"))
+        .order_by("issue_date__year")
+    )
+    return {
+        "year": year,
+        "products_issued": count,
+        "total_issuance_cny": total.quantize(Decimal("0.01")),
+        "total_issuance_bn_cny": (total / Decimal(10**9)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        "data_asset_abs": data_asset_abs,
+        "empowerment_abs": count - data_asset_abs,
+        "soe_initiated": soe,
+        "soe_initiated_pct": _pct(Decimal(soe), Decimal(count)),
+        "average_senior_coupon_pct": (
+            (average_coupon * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            if average_coupon is not None
+            else None
+        ),
+        "by_year": [{"year": r["issue_date__year"], "products": r["n"], "total_cny": r["total"]} for r in by_year],
+    }

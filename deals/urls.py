@@ -1,0 +1,3 @@
+"""Pages of deals."""
+
+urlpatterns: list = []

@@ -1,0 +1,11 @@
+"""App config of investors: institutions, risk profiles, matching, indications of interest."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InvestorsConfig(AppConfig):
+    """Investors and their risk profiles."""
+
+    name = "investors"
+    verbose_name = _("Investors")

@@ -1,0 +1,3 @@
+"""Pages of investors."""
+
+urlpatterns: list = []

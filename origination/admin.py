@@ -1,0 +1,58 @@
+"""Django admin for operators: originators, users, data assets, rights and revenue."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import DataAsset, DataRight, Originator, RevenueImport, RevenueRecord, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    """Users with their role and organisation."""
+
+    list_display = ("username", "email", "role", "originator", "investor", "is_staff")
+    list_filter = ("role", "is_staff", "is_active")
+    fieldsets = (*BaseUserAdmin.fieldsets, ("DataABS", {"fields": ("role", "originator", "investor")}))
+    add_fieldsets = (*BaseUserAdmin.add_fieldsets, ("DataABS", {"fields": ("role", "originator", "investor")}))
+
+
+@admin.register(Originator)
+class OriginatorAdmin(admin.ModelAdmin):
+    """Originator companies."""
+
+    list_display = ("name", "uscc", "ownership_type", "industry", "region", "credit_rating")
+    list_filter = ("ownership_type", "credit_rating")
+    search_fields = ("name", "uscc")
+
+
+class DataRightInline(admin.TabularInline):
+    model = DataRight
+    extra = 0
+
+
+@admin.register(DataAsset)
+class DataAssetAdmin(admin.ModelAdmin):
+    """Data assets with their rights."""
+
+    list_display = ("name", "originator", "category", "classification_grade", "has_personal_info", "book_value")
+    list_filter = ("category", "classification_grade", "has_personal_info", "accounting_status")
+    search_fields = ("name", "originator__name")
+    inlines = [DataRightInline]
+
+
+@admin.register(RevenueRecord)
+class RevenueRecordAdmin(admin.ModelAdmin):
+    """Monthly revenue records."""
+
+    list_display = ("data_asset", "period", "counterparty", "revenue_type", "amount")
+    list_filter = ("revenue_type",)
+    search_fields = ("counterparty", "data_asset__name")
+    date_hierarchy = "period"
+
+
+@admin.register(RevenueImport)
+class RevenueImportAdmin(admin.ModelAdmin):
+    """Accepted revenue files."""
+
+    list_display = ("data_asset", "file_name", "row_count", "total_amount", "uploaded_by", "created_at")
+    readonly_fields = [f.name for f in RevenueImport._meta.fields]

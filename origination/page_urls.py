@@ -1,0 +1,3 @@
+"""Pages of the originator side."""
+
+urlpatterns: list = []

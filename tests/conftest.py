@@ -1,0 +1,120 @@
+"""Shared fixtures: a user of each role in two organisations, API clients, and service gating.
+
+Tests marked `postgres` or `redis` need the real services. Without them they
+skip with a reason, unless REQUIRE_SERVICES=1 (as in CI), when they fail.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from rest_framework.test import APIClient
+
+from origination.choices import Role
+
+from .factories import (
+    InvestorFactory,
+    OriginatorFactory,
+    RiskProfileFactory,
+    UserFactory,
+    investor_user,
+    originator_user,
+)
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _redis_problem() -> str | None:
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return "needs Redis: REDIS_URL is not set"
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means unreachable
+        return f"needs Redis: cannot reach {url} ({exc})"
+    return None
+
+
+def _postgres_problem() -> str | None:
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return "needs PostgreSQL: DATABASE_URL does not point at PostgreSQL"
+    return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    problems = []
+    if item.get_closest_marker("postgres") or item.get_closest_marker("worker"):
+        problems.append(_postgres_problem())
+    if item.get_closest_marker("redis") or item.get_closest_marker("worker"):
+        problems.append(_redis_problem())
+    problems = [p for p in problems if p]
+    if problems:
+        reason = "; ".join(problems)
+        if REQUIRE_SERVICES:
+            pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def originator_a(db):
+    return OriginatorFactory(name="Alpha Transport Data Co.")
+
+
+@pytest.fixture
+def originator_b(db):
+    return OriginatorFactory(name="Beta Energy Data Co.")
+
+
+@pytest.fixture
+def user_a(originator_a):
+    """Originator staff of company A."""
+    return originator_user(originator_a, username="alice")
+
+
+@pytest.fixture
+def user_b(originator_b):
+    """Originator staff of company B."""
+    return originator_user(originator_b, username="bob")
+
+
+@pytest.fixture
+def compliance_user(db):
+    return UserFactory(role=Role.COMPLIANCE, username="carol")
+
+
+@pytest.fixture
+def arranger_user(db):
+    return UserFactory(role=Role.ARRANGER, username="arthur", is_staff=True)
+
+
+@pytest.fixture
+def investor(db):
+    inv = InvestorFactory(name="Prudent Life Insurance")
+    RiskProfileFactory(investor=inv)
+    return inv
+
+
+@pytest.fixture
+def investor_staff(investor):
+    return investor_user(investor, username="ivy")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api_client):
+    """`api_as(user)` returns an API client signed in as that user."""
+
+    def _login(user):
+        api_client.force_authenticate(user=user)
+        return api_client
+
+    return _login

@@ -7,6 +7,7 @@ hash-chained audit event, all in one transaction. Side effects wait for commit.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -88,7 +89,9 @@ def available_transitions(*, deal: Deal, actor: Any) -> list[Transition]:
     ]
 
 
-def _deal_transition(*, deal_id: int, action: str, actor: Any, reason: str = "") -> Deal:
+def _deal_transition(
+    *, deal_id: int, action: str, actor: Any, reason: str = "", issue_date: datetime.date | None = None
+) -> Deal:
     transition = ALLOWED_TRANSITIONS.get(action)
     if transition is None:
         raise DomainError("unknown_action", _("There is no workflow move called '%(action)s'.") % {"action": action})
@@ -117,8 +120,8 @@ def _deal_transition(*, deal_id: int, action: str, actor: Any, reason: str = "")
         deal.status = transition.target
         deal.status_changed_at = timezone.now()
         update_fields = ["status", "status_changed_at", "updated_at"]
-        if transition.target == DealStatus.ISSUED and deal.issue_date is None:
-            deal.issue_date = timezone.localdate()
+        if transition.target == DealStatus.ISSUED:
+            deal.issue_date = issue_date or timezone.localdate()
             update_fields.append("issue_date")
         deal.save(update_fields=update_fields)
         if transition.target in (DealStatus.WITHDRAWN, DealStatus.REJECTED):
@@ -201,9 +204,9 @@ def deal_open_book(*, deal: Deal, actor: Any) -> Deal:
     return _deal_transition(deal_id=deal.pk, action="open_book", actor=actor)
 
 
-def deal_issue(*, deal: Deal, actor: Any) -> Deal:
-    """Arranger closes the book and issues the notes."""
-    return _deal_transition(deal_id=deal.pk, action="issue", actor=actor)
+def deal_issue(*, deal: Deal, actor: Any, issue_date: datetime.date | None = None) -> Deal:
+    """Arranger closes the book and issues the notes (on `issue_date`, today by default)."""
+    return _deal_transition(deal_id=deal.pk, action="issue", actor=actor, issue_date=issue_date)
 
 
 def deal_withdraw(*, deal: Deal, actor: Any, reason: str) -> Deal:

@@ -60,6 +60,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _jobs_run_in_process():
+    """Jobs run in-process unless a test starts a real worker (tests/integration)."""
+    from origination.celery import app
+
+    app.conf.task_always_eager = True
+
+
 @pytest.fixture
 def originator_a(db):
     return OriginatorFactory(name="Alpha Transport Data Co.")

@@ -1,0 +1,79 @@
+"""A real Celery worker process, fed through Redis, runs a job and stores its result in PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from deals import workflow
+from deals.jobs import audit_verification_request
+from deals.models import AuditEvent, AuditVerificationRun
+from origination.celery import app as celery_app
+from origination.jobs import JobStatus
+from tests.factories import submittable_deal
+
+from .worker import WorkerProcess, wait_for
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def real_broker():
+    """Send tasks to Redis instead of running them in-process, for this test only."""
+    celery_app.conf.task_always_eager = False
+    yield
+    celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def worker(tmp_path, real_broker):
+    proc = WorkerProcess(log_path=tmp_path / "worker.log").start()
+    yield proc
+    proc.stop()
+
+
+def _finished(run_id: int) -> AuditVerificationRun | None:
+    run = AuditVerificationRun.objects.get(pk=run_id)
+    return run if run.is_finished else None
+
+
+def test_worker_verifies_audit_chains_and_names_a_tampered_event(worker, user_a, compliance_user, arranger_user):
+    first = submittable_deal(user_a)
+    second = submittable_deal(user_a)
+    workflow.deal_submit(deal=first, actor=user_a)
+    workflow.deal_start_review(deal=first, actor=compliance_user)
+    # create + submit + start_review on the first deal, create on the second: 4 events in 2 chains.
+    run = audit_verification_request(actor=arranger_user)
+    try:
+        done = wait_for(lambda: _finished(run.pk), timeout=60, what="the worker to finish the audit run")
+    except TimeoutError:
+        pytest.fail(f"worker did not finish the job; its log:\n{worker.log_tail()}")
+    assert done.status == JobStatus.SUCCEEDED, done.error
+    assert done.attempts == 1
+    assert done.progress == 100.0
+    assert done.result == {"ok": True, "deals_checked": 2, "events_checked": 4, "problems": []}
+
+    # Tamper with the first deal's submit event behind the service's back.
+    tampered = AuditEvent.objects.get(deal=first, action="submit")
+    AuditEvent.objects.filter(pk=tampered.pk).update(reason="edited afterwards")
+    rerun = audit_verification_request(actor=arranger_user)
+    done = wait_for(lambda: _finished(rerun.pk), timeout=60, what="the second audit run")
+    assert done.status == JobStatus.SUCCEEDED
+    assert done.result["ok"] is False
+    assert [(p["deal_id"], p["sequence"]) for p in done.result["problems"]] == [(first.pk, tampered.sequence)]
+    assert second.pk not in {p["deal_id"] for p in done.result["problems"]}
+
+
+def test_a_job_delivered_twice_is_run_once(worker, arranger_user):
+    from deals.tasks import run_audit_verification
+
+    run = audit_verification_request(actor=arranger_user)
+    run_audit_verification.delay(run.pk)  # a duplicate delivery of the same job
+    done = wait_for(lambda: _finished(run.pk), timeout=60, what="the audit run")
+    assert done.status == JobStatus.SUCCEEDED
+    # One worker process takes messages in order: once a later job is finished, the duplicate was handled.
+    marker = audit_verification_request(actor=arranger_user)
+    wait_for(lambda: _finished(marker.pk), timeout=60, what="a later job behind the duplicate")
+    again = AuditVerificationRun.objects.get(pk=run.pk)
+    assert again.attempts == 1
+    assert again.finished_at == done.finished_at
+    assert again.result == done.result

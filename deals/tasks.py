@@ -11,3 +11,26 @@ def run_audit_verification(self, run_id: int) -> None:  # type: ignore[no-untype
     from .jobs import audit_verification_execute
 
     audit_verification_execute(run_id=run_id)
+
+
+@shared_task(name="deals.tasks.nightly_audit_verification")
+def nightly_audit_verification() -> None:
+    """Celery beat: verify every audit chain once a night (the run row holds the result)."""
+    from .jobs import audit_verification_request
+
+    audit_verification_request(actor=None)
+
+
+@shared_task(name="deals.tasks.reap_stale_jobs")
+def reap_stale_jobs() -> int:
+    """Celery beat: re-enqueue deal jobs whose worker went silent, so a killed job recovers in minutes."""
+    from django.conf import settings
+
+    from origination.jobs import job_stale_ids
+
+    from .models import AuditVerificationRun
+
+    stale = job_stale_ids(model=AuditVerificationRun, older_than_seconds=settings.JOB_STALE_AFTER_SECONDS)
+    for run_id in stale:
+        run_audit_verification.delay(run_id)
+    return len(stale)

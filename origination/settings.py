@@ -9,6 +9,7 @@ DEBUG off the app refuses to start without SECRET_KEY.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
@@ -176,6 +177,15 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # A job row that has run more often than this is failed, not redelivered again.
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
+# A queued or running job whose heartbeat is older than this is re-enqueued by the reaper.
+JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE = {
+    "nightly-audit-verification": {
+        "task": "deals.tasks.nightly_audit_verification",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "reap-stale-jobs": {"task": "deals.tasks.reap_stale_jobs", "schedule": 60.0},
+}
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)

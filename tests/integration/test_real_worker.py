@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from deals import workflow
@@ -77,3 +79,22 @@ def test_a_job_delivered_twice_is_run_once(worker, arranger_user):
     assert again.attempts == 1
     assert again.finished_at == done.finished_at
     assert again.result == done.result
+
+
+def test_reaper_requeues_a_job_whose_worker_went_silent(worker, arranger_user, settings):
+    """A job left 'running' by a dead worker is re-enqueued by the reaper and completes on a live one."""
+    from django.utils import timezone
+
+    from deals.tasks import reap_stale_jobs
+
+    settings.JOB_STALE_AFTER_SECONDS = 60
+    long_ago = timezone.now() - datetime.timedelta(minutes=10)
+    # What a worker killed mid-job leaves behind: claimed once, heartbeat gone quiet.
+    run = AuditVerificationRun.objects.create(
+        requested_by=arranger_user, status=JobStatus.RUNNING, attempts=1, started_at=long_ago, heartbeat_at=long_ago
+    )
+    AuditVerificationRun.objects.filter(pk=run.pk).update(created_at=long_ago)
+    assert reap_stale_jobs() == 1
+    done = wait_for(lambda: _finished(run.pk), timeout=60, what="the re-enqueued job")
+    assert done.status == JobStatus.SUCCEEDED
+    assert done.attempts == 2

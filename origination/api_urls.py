@@ -1,10 +1,25 @@
-"""The REST API: one router for every app's viewsets."""
+"""The REST API: one router for every app's viewsets, plus the token and market summary endpoints."""
 
 from django.urls import include, path
+from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from deals.api import DealViewSet, MarketSummaryView
+from investors.api import InvestorViewSet, RiskProfileViewSet
+
+from .api import DataAssetViewSet, DataRightViewSet, OriginatorViewSet, RevenueRecordViewSet
+
 router = DefaultRouter()
+router.register("originators", OriginatorViewSet, basename="originator")
+router.register("data-assets", DataAssetViewSet, basename="data-asset")
+router.register("data-rights", DataRightViewSet, basename="data-right")
+router.register("revenue", RevenueRecordViewSet, basename="revenue")
+router.register("deals", DealViewSet, basename="deal")
+router.register("investors", InvestorViewSet, basename="investor")
+router.register("risk-profiles", RiskProfileViewSet, basename="risk-profile")
 
 urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("market/summary/", MarketSummaryView.as_view(), name="api-market-summary"),
     path("", include(router.urls)),
 ]

@@ -68,6 +68,16 @@ def _jobs_run_in_process():
     app.conf.task_always_eager = True
 
 
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """Each test starts in English: a request in Chinese activates it for the whole thread."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
 @pytest.fixture
 def originator_a(db):
     return OriginatorFactory(name="Alpha Transport Data Co.")

@@ -1,0 +1,352 @@
+"""REST API of the originator side: originators, data assets, data rights and revenue.
+
+Views are thin: reads go through the scoped selectors, writes through the
+services. An object the user may not see is a 404, never a 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from . import selectors, services
+from .models import DataAsset, DataRight, Originator, RevenueImport, RevenueRecord, User
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The error body every endpoint answers with when it refuses a request."""
+
+    code = serializers.CharField(help_text=_("Stable error code, safe to match on."))
+    detail = serializers.CharField(help_text=_("Human-readable message."))
+    fields = serializers.DictField(help_text=_("Messages by field at fault."))
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """Schema entries for the error statuses an endpoint may answer with."""
+    return {code: OpenApiResponse(response=ErrorSerializer) for code in codes}
+
+
+class ScopedViewSetMixin:
+    """Reads through a selector scoped to the requesting user; `scoped_queryset` names it."""
+
+    model: type[Model]
+    request: Request
+    lookup_value_regex = r"\d+"
+
+    def scoped_queryset(self, user: User) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return self.model._default_manager.none()
+        return self.scoped_queryset(self.request.user)  # type: ignore[arg-type]
+
+
+def _scoped_field_queryset(serializer: serializers.Serializer, selector: Any, model: type[Model]) -> QuerySet[Any]:
+    """Related objects a serializer may point at: only those the requesting user can see."""
+    request = serializer.context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return model._default_manager.none()
+    return selector(user)
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A primary key that only resolves to objects the requesting user may see (others read as missing)."""
+
+    def __init__(self, *, selector: Any, model: type[Model], **kwargs: Any) -> None:
+        self.selector = selector
+        self.model = model
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return _scoped_field_queryset(self.root, self.selector, self.model)
+
+    def use_pk_only_optimization(self) -> bool:
+        return True
+
+
+# --- originators -----------------------------------------------------------------------------------------------
+
+
+class OriginatorSerializer(serializers.ModelSerializer):
+    # Validated by the service, which first strips and upper-cases the code.
+    uscc = serializers.CharField(max_length=24, help_text=_("Unified social credit code, 18 characters."))
+    is_soe = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Originator
+        fields = ["id", "name", "uscc", "ownership_type", "industry", "region", "credit_rating", "is_soe", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class OriginatorFilter(django_filters.FilterSet):
+    class Meta:
+        model = Originator
+        fields = ["ownership_type", "credit_rating"]
+
+
+@extend_schema_view(
+    create=extend_schema(responses={201: OriginatorSerializer, **error_responses(400, 403)}),
+)
+class OriginatorViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Originator companies; the arranger registers new ones."""
+
+    model = Originator
+    serializer_class = OriginatorSerializer
+    filterset_class = OriginatorFilter
+    ordering_fields = ["name", "created_at"]
+
+    def scoped_queryset(self, user: User) -> QuerySet[Originator]:
+        return selectors.originator_list_for(user)
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        serializer.instance = services.originator_create(actor=self.request.user, **serializer.validated_data)
+
+
+# --- data assets -----------------------------------------------------------------------------------------------
+
+
+class DataAssetSerializer(serializers.ModelSerializer):
+    originator = ScopedPrimaryKeyField(
+        selector=selectors.originator_list_for,
+        model=Originator,
+        required=False,
+        help_text=_("Defaults to the signed-in originator's own company."),
+    )
+    originator_name = serializers.CharField(source="originator.name", read_only=True)
+    quality_mean = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = DataAsset
+        fields = [
+            "id",
+            "originator",
+            "originator_name",
+            "name",
+            "category",
+            "description",
+            "volume",
+            "update_frequency",
+            "source",
+            "classification_grade",
+            "has_personal_info",
+            "has_sensitive_personal_info",
+            "deidentification_method",
+            "cross_border_flow",
+            "accounting_status",
+            "book_value",
+            *DataAsset.QUALITY_FIELDS,
+            "quality_mean",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class DataAssetUpdateSerializer(DataAssetSerializer):
+    """The same fields; an asset never moves to another company."""
+
+    originator = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
+class DataAssetFilter(django_filters.FilterSet):
+    originator = django_filters.NumberFilter(field_name="originator_id")
+
+    class Meta:
+        model = DataAsset
+        fields = ["category", "classification_grade", "originator"]
+
+
+class RevenueImportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RevenueImport
+        fields = ["id", "data_asset", "file_name", "sha256", "row_count", "total_amount", "created_at"]
+        read_only_fields = fields
+
+
+class RevenueUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("CSV or Excel file of monthly revenue rows."))
+
+
+@extend_schema_view(
+    create=extend_schema(responses={201: DataAssetSerializer, **error_responses(400, 403)}),
+    partial_update=extend_schema(responses={200: DataAssetUpdateSerializer, **error_responses(400, 403, 404)}),
+    update=extend_schema(responses={200: DataAssetUpdateSerializer, **error_responses(400, 403, 404)}),
+)
+class DataAssetViewSet(
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Data assets: the originator's staff register and change their own; others see those backing visible deals."""
+
+    model = DataAsset
+    filterset_class = DataAssetFilter
+    ordering_fields = ["name", "created_at", "book_value"]
+
+    def scoped_queryset(self, user: User) -> QuerySet[DataAsset]:
+        return selectors.data_asset_list_for(user)
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        if self.action in ("update", "partial_update"):
+            return DataAssetUpdateSerializer
+        if self.action == "revenue_upload":
+            return RevenueUploadSerializer
+        return DataAssetSerializer
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        data = dict(serializer.validated_data)
+        user = self.request.user
+        originator = data.pop("originator", None) or user.originator
+        if originator is None:
+            raise serializers.ValidationError({"originator": [_("Name the company that holds this data asset.")]})
+        serializer.instance = services.data_asset_create(actor=user, originator=originator, **data)
+
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        serializer.instance = services.data_asset_update(
+            actor=self.request.user, data_asset=serializer.instance, **serializer.validated_data
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": RevenueUploadSerializer},
+        responses={201: RevenueImportSerializer, **error_responses(400, 403, 404)},
+        description=(
+            _(
+                "Import monthly revenue rows from a CSV or Excel file. A file with any bad row saves nothing; "
+                "the error lists each bad row (code revenue_rows_invalid)."
+            )
+        ),
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="revenue-upload",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def revenue_upload(self, request: Request, pk: str | None = None) -> Response:
+        """Upload a revenue file for one data asset of the user's company."""
+        data_asset = self.get_object()
+        upload = RevenueUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        # Imported here so the API loads even where the import module is not installed yet.
+        from .revenue_import import revenue_import
+
+        revenue_file = revenue_import(
+            actor=request.user, data_asset=data_asset, uploaded_file=upload.validated_data["file"]
+        )
+        return Response(RevenueImportSerializer(revenue_file).data, status=status.HTTP_201_CREATED)
+
+
+# --- data rights -----------------------------------------------------------------------------------------------
+
+
+class DataRightSerializer(serializers.ModelSerializer):
+    data_asset = ScopedPrimaryKeyField(selector=selectors.data_asset_list_for, model=DataAsset)
+
+    class Meta:
+        model = DataRight
+        fields = [
+            "id",
+            "data_asset",
+            "right_type",
+            "holder",
+            "certificate_no",
+            "registry",
+            "registry_type",
+            "issued_on",
+            "expires_on",
+        ]
+        read_only_fields = ["id"]
+
+
+class DataRightFilter(django_filters.FilterSet):
+    data_asset = django_filters.NumberFilter(field_name="data_asset_id")
+
+    class Meta:
+        model = DataRight
+        fields = ["data_asset", "right_type"]
+
+
+@extend_schema_view(
+    create=extend_schema(responses={201: DataRightSerializer, **error_responses(400, 403)}),
+    destroy=extend_schema(responses={204: None, **error_responses(403, 404)}),
+)
+class DataRightViewSet(
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """The three separated rights of the data assets the user may see; filter with ?data_asset=."""
+
+    model = DataRight
+    serializer_class = DataRightSerializer
+    filterset_class = DataRightFilter
+    ordering_fields = ["expires_on", "issued_on"]
+
+    def scoped_queryset(self, user: User) -> QuerySet[DataRight]:
+        return selectors.data_right_list_for(user).select_related("data_asset__originator")
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        data = dict(serializer.validated_data)
+        data_asset = data.pop("data_asset")
+        serializer.instance = services.data_right_create(actor=self.request.user, data_asset=data_asset, **data)
+
+    def perform_destroy(self, instance: DataRight) -> None:
+        services.data_right_delete(actor=self.request.user, data_right=instance)
+
+
+# --- revenue ---------------------------------------------------------------------------------------------------
+
+
+class RevenueRecordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RevenueRecord
+        fields = [
+            "id",
+            "data_asset",
+            "period",
+            "amount",
+            "revenue_type",
+            "counterparty",
+            "contract_ref",
+            "source_import",
+        ]
+        read_only_fields = fields
+
+
+class RevenueFilter(django_filters.FilterSet):
+    data_asset = django_filters.NumberFilter(field_name="data_asset_id")
+    period_from = django_filters.DateFilter(
+        field_name="period", lookup_expr="gte", help_text=_("First month included (YYYY-MM-DD).")
+    )
+    period_to = django_filters.DateFilter(
+        field_name="period", lookup_expr="lte", help_text=_("Last month included (YYYY-MM-DD).")
+    )
+
+    class Meta:
+        model = RevenueRecord
+        fields = ["data_asset", "revenue_type", "period_from", "period_to"]
+
+
+class RevenueRecordViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Monthly revenue records of the data assets the user may see."""
+
+    model = RevenueRecord
+    serializer_class = RevenueRecordSerializer
+    filterset_class = RevenueFilter
+    ordering_fields = ["period", "amount"]
+
+    def scoped_queryset(self, user: User) -> QuerySet[RevenueRecord]:
+        return selectors.revenue_list_for(user)

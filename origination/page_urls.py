@@ -1,3 +1,11 @@
 """Pages of the originator side."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("data-assets/", views.data_asset_list, name="data_asset_list"),
+    path("data-assets/<int:pk>/", views.data_asset_detail, name="data_asset_detail"),
+    path("data-assets/<int:pk>/revenue/upload/", views.revenue_upload, name="revenue_upload"),
+]

@@ -2,12 +2,235 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.db.models import Count, F, Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from deals.choices import DealStatus
+from deals.models import Tranche
+from deals.selectors import deal_list_for, deal_status_counts_for, pledge_list_for
+from investors.selectors import investor_list_for
+
+from .choices import RightType, Role
+from .errors import DomainError
+from .forms import RevenueUploadForm
+from .models import DataAsset, User
+from .selectors import data_asset_get_for, data_asset_list_for, data_right_list_for, revenue_monthly_totals
+
+# A right that expires within this many days is flagged before it actually lapses.
+RIGHT_EXPIRY_WARNING_DAYS = 180
+# States in which a deal is on the market for investors (issued deals are on the market page).
+ON_MARKET_STATES = (DealStatus.PUBLISHED, DealStatus.BOOK_BUILDING)
+# States in which the arranger has the next move.
+ARRANGER_ACTION_STATES = (
+    DealStatus.COMPLIANCE_APPROVED,
+    DealStatus.VALUED,
+    DealStatus.PUBLISHED,
+    DealStatus.BOOK_BUILDING,
+)
+
+
+def percent(value: Decimal | None) -> Decimal | None:
+    """A fraction (0.0204) as a percentage with two decimals (2.04), for display."""
+    if value is None:
+        return None
+    return (value * 100).quantize(Decimal("0.01"))
+
+
+def money(value: Decimal) -> str:
+    """An amount in CNY with thousands separators and two decimals (1,234,567.50) in every language."""
+    return f"{value:,.2f}"
+
+
+def _senior_tranches() -> Prefetch:
+    return Prefetch("tranches", queryset=Tranche.objects.order_by("payment_priority"))
+
+
+def _with_senior_terms(deals: list[Any]) -> list[Any]:
+    """Attach the first-priority tranche's coupon (%) and rating to each deal, from prefetched tranches."""
+    for deal in deals:
+        tranches = list(deal.tranches.all())
+        first = tranches[0] if tranches else None
+        deal.senior_coupon_pct = percent(first.coupon) if first else None
+        deal.senior_rating = first.get_target_rating_display() if first else ""
+    return deals
+
+
+def _originator_home(user: User) -> dict[str, Any]:
+    deals = list(deal_list_for(user).order_by("-updated_at"))
+    assets = data_asset_list_for(user).annotate(revenue_months=Count("revenue_records__period", distinct=True))
+    return {"deals": deals, "assets": list(assets), "editable_states": [DealStatus.DRAFT, DealStatus.CHANGES_REQUESTED]}
+
+
+def _compliance_home(user: User) -> dict[str, Any]:
+    queue = list(
+        deal_list_for(user)
+        .filter(status__in=[DealStatus.SUBMITTED, DealStatus.IN_REVIEW])
+        .order_by(F("status_changed_at").asc(nulls_first=True), "created_at", "pk")
+    )
+    counts = deal_status_counts_for(user)
+    return {
+        "queue": queue,
+        "decided": [
+            (status, counts.get(status.value, 0))
+            for status in (DealStatus.CHANGES_REQUESTED, DealStatus.REJECTED, DealStatus.COMPLIANCE_APPROVED)
+        ],
+    }
+
+
+def _investor_home(user: User) -> dict[str, Any]:
+    # Imported here: investors.views imports `percent` from this module.
+    from investors.views import risk_profile_display
+
+    institution = investor_list_for(user).first()
+    profile, deal_types = risk_profile_display(institution)
+    products = _with_senior_terms(
+        list(
+            deal_list_for(user)
+            .filter(status__in=ON_MARKET_STATES)
+            .prefetch_related(_senior_tranches())
+            .order_by("-status_changed_at", "-pk")
+        )
+    )
+    return {"institution": institution, "profile": profile, "allowed_deal_types": deal_types, "products": products}
+
+
+def _arranger_home(user: User) -> dict[str, Any]:
+    counts = deal_status_counts_for(user)
+    states = [(status, counts.get(status.value, 0)) for status in DealStatus]
+    to_do = list(
+        deal_list_for(user)
+        .filter(status__in=ARRANGER_ACTION_STATES)
+        .order_by(F("status_changed_at").asc(nulls_first=True))
+    )
+    return {"states": states, "total": sum(counts.values()), "to_do": to_do}
+
+
+_HOME_CONTEXT = {
+    Role.ORIGINATOR: _originator_home,
+    Role.COMPLIANCE: _compliance_home,
+    Role.INVESTOR: _investor_home,
+    Role.ARRANGER: _arranger_home,
+}
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The home page of the signed-in user's role."""
-    return render(request, "home.html", {})
+    """The home page of the signed-in user's role: what that role works on."""
+    user = request.user
+    build = _HOME_CONTEXT.get(user.role)
+    context = build(user) if build else {}
+    return render(request, "home.html", {"role": user.role, **context})
+
+
+def _asset_or_404(user: User, pk: int) -> DataAsset:
+    try:
+        return data_asset_get_for(user, pk)
+    except DataAsset.DoesNotExist:
+        raise Http404(_("No such data asset.")) from None
+
+
+def _may_upload_revenue(user: User, asset: DataAsset) -> bool:
+    """Only the asset's own company's staff upload its revenue."""
+    return user.is_originator and user.originator_id == asset.originator_id
+
+
+@login_required
+def data_asset_list(request: HttpRequest) -> HttpResponse:
+    """Data assets the user may see, with their revenue history depth."""
+    assets = (
+        data_asset_list_for(request.user)
+        .annotate(revenue_months=Count("revenue_records__period", distinct=True))
+        .order_by("originator__name", "name")
+    )
+    return render(request, "origination/data_asset_list.html", {"assets": assets})
+
+
+def _rights_by_type(user: User, asset: DataAsset) -> list[dict[str, Any]]:
+    """The three separated rights, in their fixed order, with the registrations recorded for each (may be none)."""
+    today = timezone.localdate()
+    soon = today + datetime.timedelta(days=RIGHT_EXPIRY_WARNING_DAYS)
+    rights = list(data_right_list_for(user).filter(data_asset=asset).order_by("right_type", "expires_on"))
+    for right in rights:
+        right.is_expired = right.expires_on < today
+        right.expires_soon = not right.is_expired and right.expires_on <= soon
+    return [
+        {"type": right_type, "rights": [r for r in rights if r.right_type == right_type.value]}
+        for right_type in RightType
+    ]
+
+
+@login_required
+def data_asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A data asset: attributes, quality, the three rights, pledges and the monthly revenue chart."""
+    user = request.user
+    asset = _asset_or_404(user, pk)
+    monthly = revenue_monthly_totals(data_asset=asset)
+    scores = [
+        {"label": DataAsset._meta.get_field(field).verbose_name, "value": getattr(asset, field)}
+        for field in DataAsset.QUALITY_FIELDS
+    ]
+    pledges = pledge_list_for(user).filter(data_asset=asset).select_related("deal").order_by("-created_at")
+    context = {
+        "asset": asset,
+        "scores": scores,
+        "rights_by_type": _rights_by_type(user, asset),
+        "pledges": list(pledges),
+        "monthly": monthly,
+        "chart_data": {"labels": [month for month, _total in monthly], "values": [total for _m, total in monthly]},
+        "revenue_total_display": money(sum((Decimal(str(total)) for _m, total in monthly), Decimal("0"))),
+        "may_upload": _may_upload_revenue(user, asset),
+    }
+    return render(request, "origination/data_asset_detail.html", context)
+
+
+@login_required
+def revenue_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a CSV or Excel revenue file for an asset; a file with any bad row saves nothing and lists them."""
+    user = request.user
+    asset = _asset_or_404(user, pk)
+    if not _may_upload_revenue(user, asset):
+        raise Http404(_("No such data asset."))
+    form = RevenueUploadForm(request.POST, request.FILES) if request.method == "POST" else RevenueUploadForm()
+    row_errors: list[dict[str, Any]] = []
+    error = ""
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            # Imported here: the import module is optional for the rest of the pages.
+            from .revenue_import import RevenueFileError, revenue_import
+
+            uploaded = form.cleaned_data["file"]
+            try:
+                result = revenue_import(actor=user, data_asset=asset, uploaded_file=uploaded)
+            except RevenueFileError as exc:
+                error = exc.detail
+                row_errors = list(getattr(exc, "row_errors", None) or exc.fields.get("rows") or [])
+                status = 400
+            except DomainError as exc:
+                error = exc.detail
+                status = exc.status_code
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)d revenue row imported from %(file)s.",
+                        "%(count)d revenue rows imported from %(file)s.",
+                        result.row_count,
+                    )
+                    % {"count": result.row_count, "file": result.file_name},
+                )
+                return redirect("data_asset_detail", pk=asset.pk)
+        else:
+            status = 400
+    context = {"asset": asset, "form": form, "error": error, "row_errors": row_errors}
+    return render(request, "origination/revenue_upload.html", context, status=status)

@@ -1,0 +1,481 @@
+"""Pages of deals: list, application form, the deal page with its workflow buttons, and the market."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from origination.errors import DomainError
+from origination.models import User
+from origination.selectors import data_asset_list_for
+from origination.views import money, percent
+
+from . import services, workflow
+from .choices import ALLOWED_TRANSITIONS, DealStatus, PledgeStatus
+from .forms import CreditEnhancementForm, DealForm, PledgeForm, PoolAssetForm, TrancheForm, TransitionForm
+from .models import Deal, Tranche
+from .selectors import (
+    audit_events_for,
+    credit_enhancement_list_for,
+    deal_get_for,
+    deal_list_for,
+    deal_status_counts_for,
+    market_summary,
+    pledge_list_for,
+    pool_asset_list_for,
+    tranche_list_for,
+)
+
+# The market page opens on this issue year when deals were issued in it (the year DESIGN.md section 1 reports).
+DEFAULT_MARKET_YEAR = 2025
+HASH_SHOWN = 12
+_STATUS_LABELS = dict(DealStatus.choices)
+
+
+def _deal_or_404(user: User, pk: int) -> Deal:
+    try:
+        return deal_get_for(user, pk)
+    except Deal.DoesNotExist:
+        raise Http404(_("No such deal.")) from None
+
+
+def action_label(action: str) -> str:
+    """The words for a workflow move recorded in the audit log."""
+    if action == "create":
+        return _("Created")
+    transition = ALLOWED_TRANSITIONS.get(action)
+    return str(transition.label) if transition else action
+
+
+def status_label(status: str) -> str:
+    """The words for a deal status value (empty for none)."""
+    return str(_STATUS_LABELS.get(status, status)) if status else ""
+
+
+def actor_display(actor: User | None) -> dict[str, str]:
+    """Who made a move, in the reader's language: name, role and organisation; None is the system worker."""
+    if actor is None:
+        return {"name": _("System"), "role": _("valuation worker"), "organisation": ""}
+    return {
+        "name": actor.get_full_name() or actor.username,
+        "role": str(actor.get_role_display()),
+        "organisation": str(actor.organisation or ""),
+    }
+
+
+def _audit_rows(user: User, deal: Deal) -> list[dict[str, Any]]:
+    events = audit_events_for(user, deal).select_related("actor__originator", "actor__investor")
+    return [
+        {
+            "sequence": event.sequence,
+            "created_at": event.created_at,
+            "actor": actor_display(event.actor),
+            "actor_label": event.actor_label,
+            "action": action_label(event.action),
+            "from_status": event.from_status,
+            "from_label": status_label(event.from_status),
+            "to_status": event.to_status,
+            "to_label": status_label(event.to_status),
+            "reason": event.reason,
+            "hash": event.hash,
+            "short_hash": event.hash[:HASH_SHOWN],
+        }
+        for event in events
+    ]
+
+
+def _submission_checklist(deal: Deal) -> list[dict[str, str]]:
+    """The submit checks as a list the originator can work through: done, to do, or waiting on an earlier item."""
+    problems = workflow.deal_submission_problems(deal=deal)
+    checks = [
+        ("pool", _("At least one data asset backs the pool")),
+        (
+            "revenue",
+            _("At least %(months)d months of revenue history on the pool's data assets")
+            % {"months": workflow.MIN_REVENUE_MONTHS},
+        ),
+        ("tranches", _("The tranches add up to the deal size")),
+    ]
+    items = []
+    for key, label in checks:
+        if key in problems:
+            state, detail = "todo", problems[key]
+        elif key == "revenue" and "pool" in problems:
+            state, detail = "pending", _("Checked once a data asset backs the pool.")
+        else:
+            state, detail = "ok", ""
+        items.append({"key": key, "label": label, "state": state, "detail": detail})
+    return items
+
+
+def _edit_forms(user: User, deal: Deal) -> dict[str, forms.Form]:
+    own_assets = data_asset_list_for(user).filter(originator_id=deal.originator_id).order_by("name")
+    return {
+        "pool_asset_form": PoolAssetForm(data_assets=own_assets, prefix="pool"),
+        "tranche_form": TrancheForm(prefix="tranche", initial={"payment_priority": _next_priority(deal)}),
+        "enhancement_form": CreditEnhancementForm(prefix="ce"),
+        "pledge_form": PledgeForm(data_assets=own_assets, prefix="pledge"),
+    }
+
+
+def _next_priority(deal: Deal) -> int:
+    """The payment priority a new tranche most likely takes: one after the last (tranches are prefetched)."""
+    return max((t.payment_priority for t in deal.tranches.all()), default=0) + 1
+
+
+def _may_edit(user: User, deal: Deal) -> bool:
+    return user.is_originator and user.originator_id == deal.originator_id and deal.is_editable
+
+
+def _deal_page(
+    request: HttpRequest, deal: Deal, *, bound: dict[str, forms.Form] | None = None, status: int = 200
+) -> HttpResponse:
+    user = request.user
+    pool_assets = list(deal.pool_assets.all())
+    for pool_asset in pool_assets:
+        pool_asset.rate_pct = percent(pool_asset.rate)
+        pool_asset.default_probability_pct = percent(pool_asset.default_probability)
+        pool_asset.recovery_rate_pct = percent(pool_asset.recovery_rate)
+    tranches = list(deal.tranches.all())
+    for tranche in tranches:
+        tranche.coupon_pct = percent(tranche.coupon)
+        tranche.share_pct = (tranche.size * 100 / deal.target_size).quantize(Decimal("0.1"))
+    pool_total = sum((p.principal for p in pool_assets), Decimal("0"))
+    tranche_total = sum((t.size for t in tranches), Decimal("0"))
+    may_edit = _may_edit(user, deal)
+    transitions = workflow.available_transitions(deal=deal, actor=user)
+    audit_rows = _audit_rows(user, deal)
+    context: dict[str, Any] = {
+        "deal": deal,
+        "pool_assets": pool_assets,
+        "pool_total": pool_total,
+        "tranches": tranches,
+        "tranche_total": tranche_total,
+        "tranches_match": tranche_total == deal.target_size,
+        "enhancements": list(deal.credit_enhancements.all()),
+        "pledges": list(deal.pledges.all()),
+        "audit_rows": audit_rows,
+        # The reason behind the latest move (changes requested, rejection, withdrawal), shown on top.
+        "latest_reason": audit_rows[-1] if audit_rows and audit_rows[-1]["reason"] else None,
+        "simple_transitions": [t for t in transitions if not t.reason_required],
+        "reasoned_transitions": [t for t in transitions if t.reason_required],
+        "transitions": transitions,
+        "checklist": _submission_checklist(deal) if may_edit else [],
+        "may_edit": may_edit,
+    }
+    if may_edit:
+        context.update(_edit_forms(user, deal))
+        context.update(bound or {})
+    return render(request, "deals/deal_detail.html", context, status=status)
+
+
+@login_required
+def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A deal: terms, pool, capital structure, enhancement, pledges, audit log and the moves the user can make."""
+    return _deal_page(request, _deal_or_404(request.user, pk))
+
+
+@login_required
+@require_POST
+def deal_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make one workflow move from a button on the deal page; a refused move is shown, never a server error."""
+    user = request.user
+    deal = _deal_or_404(user, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That move was not understood; reload the page and try again."))
+        return redirect("deal_detail", pk=deal.pk)
+    action = form.cleaned_data["action"]
+    try:
+        if action == "issue":
+            deal = workflow.deal_issue(deal=deal, actor=user, issue_date=form.cleaned_data["issue_date"])
+        else:
+            deal = workflow.deal_transition(deal=deal, action=action, actor=user, reason=form.cleaned_data["reason"])
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request,
+            _("%(move)s: the deal is now “%(status)s”.")
+            % {"move": ALLOWED_TRANSITIONS[action].label, "status": deal.get_status_display()},
+        )
+    return redirect("deal_detail", pk=deal.pk)
+
+
+@login_required
+def deal_list(request: HttpRequest) -> HttpResponse:
+    """The deals the user may see, optionally of one status."""
+    user = request.user
+    counts = deal_status_counts_for(user)
+    status = request.GET.get("status", "")
+    deals = deal_list_for(user).prefetch_related(
+        Prefetch("tranches", queryset=Tranche.objects.order_by("payment_priority"))
+    )
+    if status in DealStatus.values:
+        deals = deals.filter(status=status)
+    else:
+        status = ""
+    deals = list(deals.order_by("-updated_at", "-pk"))
+    for deal in deals:
+        first = next(iter(deal.tranches.all()), None)
+        deal.senior_coupon_pct = percent(first.coupon) if first else None
+    context = {
+        "deals": deals,
+        "status": status,
+        "status_label": status_label(status),
+        "tabs": [(s, counts[s.value]) for s in DealStatus if counts.get(s.value)],
+        "total": sum(counts.values()),
+    }
+    return render(request, "deals/deal_list.html", context)
+
+
+@login_required
+def deal_create(request: HttpRequest) -> HttpResponse:
+    """An originator opens a draft deal for its company."""
+    user = request.user
+    if not user.is_originator:
+        raise PermissionDenied(_("Only originator staff file deals."))
+    form = DealForm(request.POST) if request.method == "POST" else DealForm()
+    if request.method == "POST" and form.is_valid():
+        try:
+            deal = services.deal_create(actor=user, **form.cleaned_data)
+        except DomainError as exc:
+            _add_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Draft “%(name)s” created. Now add its pool, tranches and enhancement.") % {"name": deal.name},
+            )
+            return redirect("deal_detail", pk=deal.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "deals/deal_form.html", {"form": form}, status=status)
+
+
+def _add_domain_error(form: forms.Form, exc: DomainError) -> None:
+    """Put a refused write's messages on the form: on the field at fault where the form has it, else on top."""
+    if not exc.fields:
+        form.add_error(None, exc.detail)
+        return
+    for name, problem in exc.fields.items():
+        messages_ = [str(m) for m in (problem if isinstance(problem, list | tuple) else [problem])]
+        # The forms take rates as percentages: the model's `coupon` is the form's `coupon_pct`.
+        target = next((n for n in (name, f"{name}_pct") if n in form.fields), None)
+        for message in messages_:
+            if target:
+                form.add_error(target, message)
+            elif name in ("__all__", "non_field_errors"):
+                form.add_error(None, message)
+            else:
+                form.add_error(None, f"{name}: {message}")
+
+
+def _edit(request: HttpRequest, pk: int, form_key: str, make_form: Any, save: Any, done: str) -> HttpResponse:
+    """Shared flow of the application edits: parse, call the service, show the deal page with the outcome."""
+    user = request.user
+    deal = _deal_or_404(user, pk)
+    if not _may_edit(user, deal):
+        messages.error(request, _("This application can no longer be changed."))
+        return redirect("deal_detail", pk=deal.pk)
+    form = make_form(user, deal)
+    if form.is_valid():
+        try:
+            save(user, deal, form)
+        except DomainError as exc:
+            _add_domain_error(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("deal_detail", pk=deal.pk)
+    return _deal_page(request, _deal_or_404(user, pk), bound={form_key: form}, status=400)
+
+
+def _own_assets(user: User, deal: Deal) -> Any:
+    return data_asset_list_for(user).filter(originator_id=deal.originator_id).order_by("name")
+
+
+@login_required
+@require_POST
+def pool_asset_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a claim to the pool of an editable deal."""
+    return _edit(
+        request,
+        pk,
+        "pool_asset_form",
+        lambda user, deal: PoolAssetForm(request.POST, data_assets=_own_assets(user, deal), prefix="pool"),
+        lambda user, deal, form: services.pool_asset_create(actor=user, deal=deal, **form.service_fields()),
+        _("Pool asset added."),
+    )
+
+
+@login_required
+@require_POST
+def tranche_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a class of notes to an editable deal."""
+    return _edit(
+        request,
+        pk,
+        "tranche_form",
+        lambda user, deal: TrancheForm(request.POST, prefix="tranche"),
+        lambda user, deal, form: services.tranche_create(actor=user, deal=deal, **form.service_fields()),
+        _("Tranche added."),
+    )
+
+
+@login_required
+@require_POST
+def enhancement_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a credit enhancement to an editable deal."""
+    return _edit(
+        request,
+        pk,
+        "enhancement_form",
+        lambda user, deal: CreditEnhancementForm(request.POST, prefix="ce"),
+        lambda user, deal, form: services.credit_enhancement_create(actor=user, deal=deal, **form.cleaned_data),
+        _("Credit enhancement added."),
+    )
+
+
+@login_required
+@require_POST
+def pledge_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pledge one of the company's data assets to an editable deal (a second active pledge is refused)."""
+    return _edit(
+        request,
+        pk,
+        "pledge_form",
+        lambda user, deal: PledgeForm(request.POST, data_assets=_own_assets(user, deal), prefix="pledge"),
+        lambda user, deal, form: services.pledge_create(actor=user, deal=deal, **form.cleaned_data),
+        _("Pledge recorded."),
+    )
+
+
+def _remove(request: HttpRequest, pk: int, find: Any, remove: Any, done: str) -> HttpResponse:
+    user = request.user
+    deal = _deal_or_404(user, pk)
+    try:
+        remove(user, find(user, deal))
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, done)
+    return redirect("deal_detail", pk=deal.pk)
+
+
+def _part_or_404(queryset: Any, part_pk: int) -> Any:
+    obj = queryset.filter(pk=part_pk).first()
+    if obj is None:
+        raise Http404(_("Not part of this deal."))
+    return obj
+
+
+@login_required
+@require_POST
+def pool_asset_remove(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
+    """Remove a claim from the pool of an editable deal."""
+    return _remove(
+        request,
+        pk,
+        lambda user, deal: _part_or_404(pool_asset_list_for(user).filter(deal=deal), part_pk),
+        lambda user, obj: services.pool_asset_delete(actor=user, pool_asset=obj),
+        _("Pool asset removed."),
+    )
+
+
+@login_required
+@require_POST
+def tranche_remove(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
+    """Remove a class of notes from an editable deal."""
+    return _remove(
+        request,
+        pk,
+        lambda user, deal: _part_or_404(tranche_list_for(user).filter(deal=deal), part_pk),
+        lambda user, obj: services.tranche_delete(actor=user, tranche=obj),
+        _("Tranche removed."),
+    )
+
+
+@login_required
+@require_POST
+def enhancement_remove(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
+    """Remove a credit enhancement from an editable deal."""
+    return _remove(
+        request,
+        pk,
+        lambda user, deal: _part_or_404(credit_enhancement_list_for(user).filter(deal=deal), part_pk),
+        lambda user, obj: services.credit_enhancement_delete(actor=user, credit_enhancement=obj),
+        _("Credit enhancement removed."),
+    )
+
+
+@login_required
+@require_POST
+def pledge_release(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
+    """Release an active pledge (the arranger, or the originator while the deal is editable)."""
+    return _remove(
+        request,
+        pk,
+        lambda user, deal: _part_or_404(pledge_list_for(user).filter(deal=deal, status=PledgeStatus.ACTIVE), part_pk),
+        lambda user, obj: services.pledge_release(actor=user, pledge=obj),
+        _("Pledge released."),
+    )
+
+
+def _headline_issuance(summary: dict[str, Any]) -> str:
+    """Total issuance in the unit each language's market reports use: bn CNY in English, 亿元 in Chinese."""
+    if translation.get_language().lower().startswith("zh"):
+        amount = (summary["total_issuance_cny"] / Decimal(10**8)).quantize(Decimal("0.01"))
+        return _("%(amount)s hundred million CNY") % {"amount": amount}
+    return _("%(amount)s bn CNY") % {"amount": summary["total_issuance_bn_cny"]}
+
+
+def _market_year(raw: str | None, years: list[int]) -> int | None:
+    if raw == "all":
+        return None
+    if raw and raw.isdigit():
+        return int(raw)
+    if DEFAULT_MARKET_YEAR in years:
+        return DEFAULT_MARKET_YEAR
+    return years[-1] if years else None
+
+
+@login_required
+def market(request: HttpRequest) -> HttpResponse:
+    """The market figures of issued deals (DESIGN.md section 1), for one issue year or all."""
+    overall = market_summary()
+    years = [row["year"] for row in overall["by_year"]]
+    year = _market_year(request.GET.get("year"), years)
+    summary = overall if year is None else market_summary(year=year)
+    issued = (
+        deal_list_for(request.user)
+        .filter(status=DealStatus.ISSUED)
+        .prefetch_related(Prefetch("tranches", queryset=Tranche.objects.order_by("payment_priority")))
+        .order_by("-issue_date", "-pk")
+    )
+    if year is not None:
+        issued = issued.filter(issue_date__year=year)
+    issued = list(issued)
+    for deal in issued:
+        first = next(iter(deal.tranches.all()), None)
+        deal.senior_coupon_pct = percent(first.coupon) if first else None
+        deal.senior_rating = first.get_target_rating_display() if first else ""
+    context = {
+        "summary": summary,
+        "headline_issuance": _headline_issuance(summary),
+        "total_issuance_display": money(summary["total_issuance_cny"]),
+        "year": year,
+        "years": years,
+        "by_year": overall["by_year"],
+        "issued": issued,
+    }
+    template = "deals/_market_body.html" if request.htmx else "deals/market.html"
+    return render(request, template, context)

@@ -5,13 +5,21 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from origination.choices import SOE_OWNERSHIP
 from origination.models import User
 
 from .choices import PUBLIC_STATES, REVIEWABLE_STATES, DealStatus, DealType, TrancheClass
 from .models import AuditEvent, CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
+
+
+def _ever_submitted() -> Q:
+    """Deals compliance may see: every state past draft, except a withdrawn deal that never left draft."""
+    submitted_once = Exists(AuditEvent.objects.filter(deal=OuterRef("pk"), to_status=DealStatus.SUBMITTED))
+    return Q(status__in=REVIEWABLE_STATES - {DealStatus.WITHDRAWN}) | (
+        Q(status=DealStatus.WITHDRAWN) & Q(submitted_once)
+    )
 
 
 def deal_list_for(user: User) -> QuerySet[Deal]:
@@ -22,7 +30,7 @@ def deal_list_for(user: User) -> QuerySet[Deal]:
     if user.is_arranger:
         return qs
     if user.is_compliance:
-        return qs.filter(status__in=REVIEWABLE_STATES)
+        return qs.filter(_ever_submitted())
     if user.is_originator:
         return qs.filter(originator_id=user.originator_id)
     if user.is_investor:

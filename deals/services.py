@@ -31,6 +31,23 @@ def _ensure_can_edit(*, actor: User, deal: Deal) -> None:
         )
 
 
+# Set only by deal_create and the workflow: changing them here would move a deal without an audit event.
+_PROTECTED_DEAL_FIELDS = frozenset(
+    {"id", "pk", "status", "status_changed_at", "issue_date", "originator", "originator_id", "created_by",
+     "created_by_id", "created_at", "updated_at"}
+)  # fmt: skip
+
+
+def _ensure_unprotected(fields: dict[str, Any]) -> None:
+    protected = sorted(_PROTECTED_DEAL_FIELDS.intersection(fields))
+    if protected:
+        raise DomainError(
+            "invalid",
+            _("These fields change only through the workflow: %(names)s.") % {"names": ", ".join(protected)},
+            fields={name: _("This field cannot be set here.") for name in protected},
+        )
+
+
 def _ensure_own_assets(*, deal: Deal, data_assets: list[DataAsset]) -> None:
     foreign = [a.name for a in data_assets if a.originator_id != deal.originator_id]
     if foreign:
@@ -46,6 +63,7 @@ def deal_create(*, actor: User, **fields: Any) -> Deal:
     if not actor.is_originator:
         raise DomainError("forbidden", _("Only originator staff file deals."), status=403)
     ensure_owns_originator(actor=actor, originator=actor.originator)
+    _ensure_unprotected(fields)
     with transaction.atomic():
         deal = Deal(originator=actor.originator, created_by=actor, **fields)
         full_clean_or_raise(deal, exclude=["created_by"])
@@ -63,10 +81,11 @@ def deal_create(*, actor: User, **fields: Any) -> Deal:
 
 
 def deal_update(*, actor: User, deal: Deal, **fields: Any) -> Deal:
-    """Change the terms of a draft (or returned) deal."""
+    """Change the terms of a draft (or returned) deal; status and ownership are not terms."""
     with transaction.atomic():
         deal = Deal.objects.select_for_update().get(pk=deal.pk)
         _ensure_can_edit(actor=actor, deal=deal)
+        _ensure_unprotected(fields)
         for name, value in fields.items():
             setattr(deal, name, value)
         full_clean_or_raise(deal)

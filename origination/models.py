@@ -50,6 +50,10 @@ class Originator(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        """Store the credit code in its canonical form (upper case, no padding) so uniqueness holds."""
+        self.uscc = (self.uscc or "").strip().upper()
+
     @property
     def is_soe(self) -> bool:
         """True for central and local state-owned enterprises."""

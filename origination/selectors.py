@@ -4,25 +4,16 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from deals.choices import PUBLIC_STATES, REVIEWABLE_STATES
+from deals.choices import PUBLIC_STATES
 
 from .models import DataAsset, DataRight, Originator, RevenueRecord, User
-
-
-def _visible_deal_states(user: User) -> frozenset[str] | None:
-    """Deal states through which a non-owner sees an asset; None means everything."""
-    if user.is_arranger:
-        return None
-    if user.is_compliance:
-        return REVIEWABLE_STATES
-    if user.is_investor:
-        return PUBLIC_STATES
-    return frozenset()
 
 
 def originator_list_for(user: User) -> QuerySet[Originator]:
     """Originators the user may see: its own company; all for arranger and compliance; issuers of public deals for investors."""
     qs = Originator.objects.all()
+    if not user.is_authenticated or not user.role:
+        return qs.none()
     if user.is_arranger or user.is_compliance:
         return qs
     if user.is_originator:
@@ -37,14 +28,15 @@ def data_asset_list_for(user: User) -> QuerySet[DataAsset]:
     qs = DataAsset.objects.select_related("originator")
     if not user.is_authenticated or not user.role:
         return qs.none()
-    states = _visible_deal_states(user)
-    if states is None:
+    if user.is_arranger:
         return qs
     if user.is_originator:
         return qs.filter(originator_id=user.originator_id)
     from deals.models import PoolAsset
+    from deals.selectors import deal_list_for
 
-    backing = PoolAsset.objects.filter(data_assets=OuterRef("pk"), deal__status__in=states)
+    # Through the deals the user may see, so assets follow exactly the deal scoping rules.
+    backing = PoolAsset.objects.filter(data_assets=OuterRef("pk"), deal__in=deal_list_for(user).values("pk"))
     return qs.filter(Exists(backing))
 
 

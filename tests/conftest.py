@@ -69,6 +69,12 @@ def _jobs_run_in_process():
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The default PBKDF2 hasher costs ~100 ms a user; tests create thousands of users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default():
     """Each test starts in English: a request in Chinese activates it for the whole thread."""
     from django.utils import translation

@@ -1,0 +1,174 @@
+"""Demo data: deals still in origination, so every role has work when the demo opens.
+
+Company A (alice) has a draft, a submitted, an in-review and a returned deal;
+company B (bob) a draft, a submitted and an approved one; one deal is valued
+(the arranger may publish it) and one is published (investors see it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from deals.choices import DealStatus, DealType, Exchange, GuarantorType, PoolAssetKind
+
+from .demo_specs import AssetSpec, DealSpec, GuaranteeSpec, M, PoolSpec, capital_structure
+
+_LOGISTICS_BORROWERS = (
+    ("Shanghai Lingang Freight Data Co., Ltd. (上海临港货运数据有限公司)", "Shanghai", "transport",
+     "Heavy-truck freight telematics data (重卡货运车联网数据)", 1_600_000, 36, 0.45),
+    ("Suzhou Industrial Park Warehouse Data Co., Ltd. (苏州工业园区仓储数据有限公司)", "Suzhou", "transport",
+     "Bonded-warehouse inventory data (保税仓储库存数据)", 900_000, 30, 0.30),
+    ("Kunshan Cross-border E-commerce Logistics Co., Ltd. (昆山跨境电商物流有限公司)", "Kunshan", "consumer",
+     "Parcel routing and delivery data (包裹路由与派送数据)", 1_100_000, 28, 0.25),
+)  # fmt: skip
+
+PIPELINE: tuple[DealSpec, ...] = (
+    # Company A (alice): a draft still without its capital structure ...
+    DealSpec(
+        "A", "Shanghai Smart Parking Data Licence ABS 2027-1 (上海智慧停车数据资产支持专项计划2027年第1期)",
+        DealType.LICENCE_REVENUE, 200 * M, 36, Exchange.SSE, "Guotai Junan Securities", "Bank of Shanghai (custodian)",
+        DealStatus.DRAFT, dt.date(2027, 6, 30),
+        assets=(
+            AssetSpec("Public parking occupancy data (公共停车泊位占用数据)", "transport", 3_100_000, 24,
+                      "4,100 car parks, 1.2 million bays, minute-level", cp_offset=1, counterparties=3, growth=0.2),
+        ),
+        tranches=(),
+    ),
+    # ... one waiting for compliance ...
+    DealSpec(
+        "A", "Shanghai Metro Passenger-Flow Data Licence ABS 2027-1 (上海地铁客流数据资产支持专项计划2027年第1期)",
+        DealType.LICENCE_REVENUE, 280 * M, 36, Exchange.SSE, "Guotai Junan Securities", "Bank of Shanghai (custodian)",
+        DealStatus.SUBMITTED, dt.date(2027, 3, 31),
+        assets=(
+            AssetSpec("Metro station passenger-flow data (地铁站点客流数据)", "transport", 6_800_000, 40,
+                      "508 stations, 11 million taps a day", counterparties=3),
+        ),
+        tranches=capital_structure(280 * M, "0.0198", mezzanine_coupon="0.0255"),
+    ),
+    # ... one in review ...
+    DealSpec(
+        "A", "Shanghai Logistics Telematics Data Pledge ABS 2027-1 (上海物流车联网数据质押资产支持专项计划2027年第1期)",
+        DealType.DATA_PLEDGE, 150 * M, 24, Exchange.SSE, "Haitong Securities", "Bank of Shanghai (custodian)",
+        DealStatus.IN_REVIEW, dt.date(2027, 2, 26),
+        assets=tuple(
+            AssetSpec(data, sector, level, months, "pledged collateral, monthly extracts", holder=borrower,
+                      counterparties=2, cp_offset=i + 1)
+            for i, (borrower, _city, sector, data, level, months, _w) in enumerate(_LOGISTICS_BORROWERS)
+        ),
+        pool=tuple(
+            PoolSpec(borrower, city, PoolAssetKind.LOAN, weight, i, rate="0.0530", default_probability="0.0180")
+            for i, (borrower, city, _s, _d, _l, _m, weight) in enumerate(_LOGISTICS_BORROWERS)
+        ),
+        tranches=capital_structure(150 * M, "0.0215", mezzanine_coupon="0.0290", mezzanine_rating="AA"),
+        guarantees=(
+            GuaranteeSpec(GuarantorType.GUARANTEE_COMPANY, "Shanghai Municipal Financing Guarantee Co., Ltd. (上海市融资担保有限公司)",
+                          135 * M, "Joint-liability guarantee of Senior A"),
+        ),
+        overcollateralisation="1.06",
+    ),
+    # ... and one sent back by compliance.
+    DealSpec(
+        "A", "Shanghai Ride-hailing Data Empowerment Auto Lease ABS 2027-1 (上海网约车数据赋能汽车租赁资产支持专项计划2027年第1期)",
+        DealType.EMPOWERMENT, 220 * M, 36, Exchange.SSE, "Haitong Securities", "Bank of Shanghai (custodian)",
+        DealStatus.CHANGES_REQUESTED, dt.date(2027, 4, 28),
+        assets=(
+            AssetSpec("Ride-hailing trip trajectory data (网约车出行轨迹数据)", "transport", 2_900_000, 34,
+                      "38,000 vehicles, 2.3 billion GPS points a month", grade="important", sensitive=True,
+                      cp_offset=2, counterparties=3),
+        ),
+        pool=(
+            PoolSpec("Shanghai Jinjiang Ride-hailing Fleet Co., Ltd. (上海锦江网约车车队有限公司)", "Shanghai",
+                     PoolAssetKind.LEASE, 0.40, 0, rate="0.0580", default_probability="0.0160"),
+            PoolSpec("Minhang Shared Mobility Co., Ltd. (闵行共享出行有限公司)", "Shanghai", PoolAssetKind.LEASE, 0.35, 0,
+                     rate="0.0600", default_probability="0.0190"),
+            PoolSpec("Jiading Green Taxi Co., Ltd. (嘉定绿色出租汽车有限公司)", "Shanghai", PoolAssetKind.LEASE, 0.25, 0,
+                     rate="0.0590", default_probability="0.0170"),
+        ),
+        tranches=capital_structure(220 * M, "0.0210", mezzanine_coupon="0.0285"),
+        returned_with=(
+            "Trip trajectories are sensitive personal information (PIPL art. 28): upload the PIPIA report and the "
+            "evidence of separate consent for provision to the lessor (PIPL arts. 29 and 55)."
+        ),
+        data_effect="Driving-behaviour scores priced each fleet's lease: average annual PD 2.4 % -> 1.7 %.",
+    ),
+    # Company B (bob): a complete draft ready to submit ...
+    DealSpec(
+        "B", "Qianhai Distributed PV Data Licence ABS 2027-1 (前海分布式光伏数据资产支持专项计划2027年第1期)",
+        DealType.LICENCE_REVENUE, 160 * M, 36, Exchange.SZSE, "China Merchants Securities", "Ping An Bank (custodian)",
+        DealStatus.DRAFT, dt.date(2027, 5, 28),
+        assets=(
+            AssetSpec("Distributed PV generation data (分布式光伏发电数据)", "energy", 2_600_000, 30,
+                      "21,000 rooftop systems, 15-minute output", cp_offset=3, counterparties=3, growth=0.28),
+        ),
+        tranches=capital_structure(160 * M, "0.0205", mezzanine_coupon="0.0275"),
+    ),
+    # ... one submitted whose processing-use right expires before the notes mature ...
+    DealSpec(
+        "B", "Qianhai Energy Storage Dispatch Data Empowerment ABS 2027-1 (前海储能调度数据赋能资产支持专项计划2027年第1期)",
+        DealType.EMPOWERMENT, 180 * M, 36, Exchange.SZSE, "China Merchants Securities", "Ping An Bank (custodian)",
+        DealStatus.SUBMITTED, dt.date(2027, 3, 26),
+        assets=(
+            AssetSpec("Energy-storage dispatch and cycling data (储能调度与循环数据)", "energy", 1_200_000, 26,
+                      "640 MWh of storage, second-level cycling logs", short_right=True, cp_offset=4, growth=0.35),
+        ),
+        pool=(
+            PoolSpec("Shenzhen Longgang Energy Storage Co., Ltd. (深圳龙岗储能有限公司)", "Shenzhen", PoolAssetKind.LEASE,
+                     0.55, 0, rate="0.0560", default_probability="0.0150"),
+            PoolSpec("Guangzhou Nansha Microgrid Co., Ltd. (广州南沙微电网有限公司)", "Guangzhou", PoolAssetKind.LEASE,
+                     0.45, 0, rate="0.0570", default_probability="0.0160"),
+        ),
+        tranches=capital_structure(180 * M, "0.0212", mezzanine=0.0),
+        guarantees=(
+            GuaranteeSpec(GuarantorType.BANK_GUARANTEE_LETTER, "Ping An Bank Shenzhen Branch (平安银行深圳分行)",
+                          162 * M, "Letter of guarantee for Senior A"),
+        ),
+        data_effect="Cycling data priced battery degradation into the leases: average annual PD 1.9 % -> 1.5 %.",
+    ),
+    # ... and one approved by compliance, waiting for valuation.
+    DealSpec(
+        "B", "Qianhai Building Energy Data Licence ABS 2027-1 (前海楼宇能耗数据资产支持专项计划2027年第1期)",
+        DealType.LICENCE_REVENUE, 140 * M, 36, Exchange.SZSE, "China Merchants Securities", "Ping An Bank (custodian)",
+        DealStatus.COMPLIANCE_APPROVED, dt.date(2027, 2, 26),
+        assets=(
+            AssetSpec("Commercial building energy-use data (商业楼宇能耗数据)", "energy", 2_200_000, 36,
+                      "2,700 buildings, hourly sub-metering", cp_offset=2, counterparties=3),
+        ),
+        tranches=capital_structure(140 * M, "0.0202", mezzanine_coupon="0.0270"),
+    ),
+    # Valued: the arranger may publish it.
+    DealSpec(
+        "D", "Guizhou Chronic-Care Data Empowerment Medical Equipment Lease ABS 2027-1 (贵州慢病数据赋能医疗设备租赁资产支持专项计划2027年第1期)",
+        DealType.EMPOWERMENT, 260 * M, 36, Exchange.SSE, "Huatai Securities", "China Construction Bank (custodian)",
+        DealStatus.VALUED, dt.date(2027, 2, 10),
+        assets=(
+            AssetSpec("Chronic-disease management cohort data (慢病管理队列数据)", "healthcare", 1_600_000, 30,
+                      "1.8 million patients, 7 years of follow-up", grade="important", cp_offset=1),
+        ),
+        pool=(
+            PoolSpec("Qiandongnan People's Hospital (黔东南州人民医院)", "Kaili", PoolAssetKind.LEASE, 0.35, 0,
+                     rate="0.0510", default_probability="0.0100", recovery_rate="0.5500"),
+            PoolSpec("Tongren People's Hospital (铜仁市人民医院)", "Tongren", PoolAssetKind.LEASE, 0.35, 0,
+                     rate="0.0510", default_probability="0.0100", recovery_rate="0.5500"),
+            PoolSpec("Qiannan People's Hospital (黔南州人民医院)", "Duyun", PoolAssetKind.LEASE, 0.30, 0,
+                     rate="0.0520", default_probability="0.0110", recovery_rate="0.5500"),
+        ),
+        tranches=capital_structure(260 * M, "0.0205", mezzanine_coupon="0.0275"),
+        guarantees=(
+            GuaranteeSpec(GuarantorType.STATE_OWNED_DEBTOR, "Three public hospitals of the Guizhou Health Commission (state-owned lessees)",
+                          260 * M, "Lessees are public hospitals; lease payments are budgeted state-owned obligations"),
+        ),
+        data_effect="Cohort outcomes priced each hospital's lease: average annual PD 1.6 % -> 1.0 %.",
+    ),
+    # Published: on the market, visible to investors (no personal information, AAA senior).
+    DealSpec(
+        "C", "Sino Grid Power Data Licence ABS 2027-1 (中电网电力数据资产支持专项计划2027年第1期)",
+        DealType.LICENCE_REVENUE, 500 * M, 36, Exchange.SSE, "China International Capital Corporation (CICC)",
+        "Bank of Communications (custodian)", DealStatus.PUBLISHED, dt.date(2027, 1, 15),
+        assets=(
+            AssetSpec("Distribution-network outage and reliability data (配电网停电与可靠性数据)", "energy", 12_500_000,
+                      48, "3.1 million feeders, event-level logs", grade="important", cp_offset=1, counterparties=4),
+        ),
+        tranches=capital_structure(500 * M, "0.0190", mezzanine_coupon="0.0250"),
+        overcollateralisation="1.15",
+    ),
+)  # fmt: skip

@@ -1,0 +1,219 @@
+"""`manage.py seed_demo`: the demo reproduces the 2025 market, gives every role work, and is idempotent."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import override_settings
+
+from deals.audit import audit_verify
+from deals.choices import DealStatus, DealType, TrancheClass
+from deals.models import AuditEvent, Deal, Pledge
+from deals.selectors import deal_list_for, market_summary
+from deals.workflow import deal_submission_problems
+from investors.models import Investor, RiskProfile
+from origination.models import DataAsset, DataRight, Originator, RevenueRecord, User
+from origination.validators import validate_uscc
+
+pytestmark = pytest.mark.django_db
+
+# DESIGN.md section 1 (Securities Daily, 2025-11-20).
+SIZES_M = [600, 450, 380, 320, 300, 250, 190]  # sum: 2,490 m
+SENIOR_COUPONS_PCT = ["1.85", "1.95", "2.00", "2.05", "2.08", "2.07", "2.28"]  # 14.28 / 7 = 2.04
+
+
+@pytest.fixture(scope="module", autouse=True)
+def seeded(django_db_setup, django_db_blocker):
+    """Seed once for the module, inside a transaction rolled back at the end so other modules see no trace.
+
+    The fast hasher matches the one tests/conftest.py sets for each test, so the demo password checks out.
+    """
+    out = io.StringIO()
+    fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast_hashing, transaction.atomic():
+        call_command("seed_demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+def _user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def test_market_summary_of_2025_reproduces_the_published_market_figures():
+    summary = market_summary(year=2025)
+
+    assert summary["products_issued"] == 7
+    assert summary["total_issuance_cny"] == Decimal(sum(SIZES_M) * 1_000_000) == Decimal("2490000000.00")
+    assert summary["total_issuance_bn_cny"] == Decimal("2.49")
+    assert summary["data_asset_abs"] == 4
+    assert summary["empowerment_abs"] == 3
+    assert summary["soe_initiated"] == 5
+    assert summary["soe_initiated_pct"] == Decimal("71.4")
+    assert summary["average_senior_coupon_pct"] == Decimal("2.04")
+
+
+def test_issued_deals_have_the_market_sizes_coupons_and_a_data_pledge_deal_among_them():
+    issued = Deal.objects.filter(status=DealStatus.ISSUED)
+    assert sorted(int(d.target_size) // 1_000_000 for d in issued) == sorted(SIZES_M)
+    firsts = [d.tranches.filter(tranche_class=TrancheClass.SENIOR).order_by("payment_priority").first() for d in issued]
+    assert sorted(f"{t.coupon * 100:.2f}" for t in firsts) == sorted(SENIOR_COUPONS_PCT)
+    assert all(t.target_rating == "AAA" for t in firsts)
+    assert all(d.issue_date.year == 2025 for d in issued)
+    assert issued.filter(deal_type=DealType.DATA_PLEDGE).count() == 1
+
+
+def test_the_data_pledge_deal_lends_to_nine_borrowers_in_seven_cities_each_pledge_filed():
+    deal = Deal.objects.get(status=DealStatus.ISSUED, deal_type=DealType.DATA_PLEDGE)
+    pool = list(deal.pool_assets.all())
+
+    assert len(pool) == 9
+    assert len({p.obligor_city for p in pool}) == 7
+    pledges = list(Pledge.objects.filter(deal=deal))
+    assert len(pledges) == 9
+    assert all(p.registry_filing_no and p.filed_on and p.filed_on < deal.issue_date for p in pledges)
+    assert {p.data_asset_id for p in pledges} == {a.pk for p in pool for a in p.data_assets.all()}
+
+
+def test_running_the_seed_again_creates_and_changes_nothing():
+    models = apps.get_models()
+    counts = {m._meta.label: m.objects.count() for m in models}
+    deals = set(Deal.objects.values_list("pk", "status", "updated_at"))
+    assets = set(DataAsset.objects.values_list("pk", "updated_at"))
+    users = set(User.objects.values_list("pk", "password", "role", "originator_id", "investor_id"))
+    profiles = set(RiskProfile.objects.values_list("pk", "updated_at"))
+    out = io.StringIO()
+
+    call_command("seed_demo", stdout=out)
+
+    assert {m._meta.label: m.objects.count() for m in models} == counts
+    assert set(Deal.objects.values_list("pk", "status", "updated_at")) == deals
+    assert set(DataAsset.objects.values_list("pk", "updated_at")) == assets
+    assert set(User.objects.values_list("pk", "password", "role", "originator_id", "investor_id")) == users
+    assert set(RiskProfile.objects.values_list("pk", "updated_at")) == profiles
+    assert "nothing created" in out.getvalue()
+
+
+def test_every_audit_chain_verifies_and_issued_deals_end_with_the_issue_move():
+    result = audit_verify()
+    assert result.ok, result.problems
+    assert result.deals_checked == Deal.objects.count()
+    for deal in Deal.objects.filter(status=DealStatus.ISSUED):
+        events = list(AuditEvent.objects.filter(deal=deal).order_by("sequence"))
+        assert events[0].action == "create"
+        assert events[-1].action == "issue"
+        assert events[-1].actor == _user("arthur")
+        assert [e.action for e in events].count("complete_valuation") == 1
+        assert next(e for e in events if e.action == "complete_valuation").actor is None
+
+
+def test_every_role_has_work_waiting():
+    carol, arthur = _user("carol"), _user("arthur")
+    assert deal_list_for(carol).filter(status=DealStatus.SUBMITTED).exists()
+    assert deal_list_for(arthur).filter(status=DealStatus.VALUED).exists()
+    for username in ("alice", "bob"):
+        assert deal_list_for(_user(username)).filter(status=DealStatus.DRAFT).exists()
+    alice_states = set(deal_list_for(_user("alice")).values_list("status", flat=True))
+    assert {"draft", "submitted", "in_review", "changes_requested"} <= alice_states
+    bob_states = set(deal_list_for(_user("bob")).values_list("status", flat=True))
+    assert {"draft", "submitted", "compliance_approved"} <= bob_states
+    for username in ("ivy", "ian"):
+        assert deal_list_for(_user(username)).filter(status=DealStatus.PUBLISHED).exists()
+    assert Investor.objects.count() >= 30
+    assert RiskProfile.objects.count() == Investor.objects.count()
+
+
+def test_deals_past_draft_meet_the_submission_checks():
+    past_draft = Deal.objects.exclude(status=DealStatus.DRAFT)
+    assert past_draft.count() >= 14
+    for deal in past_draft:
+        assert deal_submission_problems(deal=deal) == {}, deal.name
+        sizes = deal.tranches.values_list("size", flat=True)
+        assert sum(sizes, Decimal(0)) == deal.target_size
+
+
+def test_originator_sees_only_its_own_company_deals():
+    alice, bob = _user("alice"), _user("bob")
+    bob_draft = Deal.objects.get(originator=bob.originator, status=DealStatus.DRAFT)
+
+    assert not deal_list_for(alice).filter(pk=bob_draft.pk).exists()
+    assert deal_list_for(bob).filter(pk=bob_draft.pk).exists()
+    assert not deal_list_for(_user("ivy")).filter(status=DealStatus.DRAFT).exists()
+
+
+def test_demo_accounts_sign_in_with_the_demo_password_and_the_arranger_reaches_admin():
+    arthur = _user("arthur")
+    assert arthur.is_staff
+    assert arthur.is_superuser
+    assert arthur.check_password("dataabs-demo")
+    assert _user("alice").check_password("dataabs-demo")
+    roles = dict(User.objects.values_list("username", "role"))
+    assert {roles[u] for u in ("alice", "bob", "carol", "ivy", "ian", "arthur")} == {
+        "originator",
+        "compliance",
+        "investor",
+        "arranger",
+    }
+    assert _user("alice").originator != _user("bob").originator
+
+
+def test_command_prints_each_account_with_role_organisation_and_password(seeded):
+    lines = seeded.splitlines()
+    for username, organisation in [("alice", _user("alice").originator.name), ("ivy", _user("ivy").investor.name)]:
+        row = next(line for line in lines if line.startswith(username + " "))
+        assert organisation in row
+        assert row.rstrip().endswith("dataabs-demo")
+
+
+def test_originators_carry_valid_credit_codes_and_chinese_names():
+    originators = list(Originator.objects.all())
+    assert len(originators) >= 7
+    for originator in originators:
+        validate_uscc(originator.uscc)
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in originator.name), originator.name
+
+
+def test_data_assets_have_three_rights_and_two_to_five_years_of_monthly_revenue():
+    categories = set(DataAsset.objects.values_list("category", flat=True))
+    assert {"transport", "energy", "healthcare", "finance", "agriculture", "government_open", "consumer"} <= categories
+    assert DataAsset.objects.filter(has_personal_info=True).exists()
+    assert DataAsset.objects.filter(has_personal_info=False).exists()
+    for asset in DataAsset.objects.all():
+        assert set(DataRight.objects.filter(data_asset=asset).values_list("right_type", flat=True)) == {
+            "resource_holding",
+            "processing_use",
+            "product_operation",
+        }
+        months = RevenueRecord.objects.filter(data_asset=asset).values("period").distinct().count()
+        assert 24 <= months <= 60, asset.name
+        counterparties = RevenueRecord.objects.filter(data_asset=asset).values("counterparty").distinct().count()
+        assert counterparties >= 2, asset.name
+
+
+def test_conservative_investors_have_conservative_mandates():
+    tolerances = set(RiskProfile.objects.values_list("risk_tolerance", flat=True))
+    assert tolerances == {"C1", "C2", "C3", "C4", "C5"}
+    types = set(Investor.objects.values_list("investor_type", flat=True))
+    assert types == {"insurer", "bank_wm", "mutual_fund", "securities_firm", "pension", "trust", "private_fund"}
+    for profile in RiskProfile.objects.filter(investor__investor_type__in=["insurer", "pension"]):
+        assert profile.min_rating in {"AAA", "AA+"}
+        assert profile.no_personal_info
+        assert profile.risk_tolerance in {"C1", "C2", "C3"}
+        assert DealType.DATA_PLEDGE not in profile.allowed_deal_types
+    ivy_profile = _user("ivy").investor.risk_profile
+    assert (ivy_profile.investor.investor_type, ivy_profile.risk_tolerance) == ("insurer", "C2")
+    ian_profile = _user("ian").investor.risk_profile
+    assert (ian_profile.investor.investor_type, ian_profile.risk_tolerance) == ("securities_firm", "C4")
+
+
+def test_seed_refuses_a_demo_username_that_belongs_to_another_company():
+    alice, bob = _user("alice"), _user("bob")
+    User.objects.filter(pk=bob.pk).update(originator=alice.originator)
+
+    with pytest.raises(CommandError, match="bob"):
+        call_command("seed_demo", stdout=io.StringIO())

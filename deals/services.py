@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import rules
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -22,7 +23,7 @@ from .workflow import _actor_label
 
 
 def _ensure_can_edit(*, actor: User, deal: Deal) -> None:
-    if not (actor.is_originator and actor.originator_id == deal.originator_id):
+    if not rules.test_rule("deals.author_deal", actor, deal):
         raise DomainError("forbidden", _("Only the deal's originator may change the application."), status=403)
     if not deal.is_editable:
         raise ConflictError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import rules
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -135,7 +136,7 @@ def _next_priority(deal: Deal) -> int:
 
 
 def _may_edit(user: User, deal: Deal) -> bool:
-    return user.is_originator and user.originator_id == deal.originator_id and deal.is_editable
+    return rules.test_rule("deals.edit_deal", user, deal)
 
 
 def _deal_page(

@@ -26,6 +26,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 from typing import Any
 
+import rules
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -36,7 +37,6 @@ from django.utils.translation import gettext_lazy
 from .choices import RevenueType
 from .errors import DomainError
 from .models import DataAsset, RevenueImport, RevenueRecord, User
-from .services import ensure_owns_originator
 
 # More rows than this is not a revenue history but a mistake (or a decompression bomb).
 MAX_DATA_ROWS = 200_000
@@ -516,7 +516,8 @@ def _already_stored(*, data_asset: DataAsset, rows: list[_Row]) -> list[dict[str
 
 def revenue_import(*, actor: User, data_asset: DataAsset, uploaded_file: UploadedFile) -> RevenueImport:
     """Import a CSV or .xlsx file of monthly revenue for an asset of the actor's company; any bad row saves nothing."""
-    ensure_owns_originator(actor=actor, originator=data_asset.originator)
+    if not rules.test_rule("origination.upload_revenue", actor, data_asset):
+        raise DomainError("forbidden", _("Only the data asset's own company uploads its revenue."), status=403)
     data = _read_upload(uploaded_file)
     rows, errors = _validate_rows(_load_table(data))
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import rules
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -27,9 +28,7 @@ def full_clean_or_raise(obj: Any, *, exclude: list[str] | None = None) -> None:
 
 def ensure_owns_originator(*, actor: User, originator: Originator) -> None:
     """Only the originator's own staff (or the arranger) write its data."""
-    if actor.is_arranger:
-        return
-    if not (actor.is_originator and actor.originator_id == originator.pk):
+    if not rules.test_rule("origination.manage_originator_data", actor, originator):
         raise DomainError("forbidden", _("You may only change your own company's data."), status=403)
 
 

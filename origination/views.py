@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, F, Prefetch
@@ -141,7 +142,7 @@ def _asset_or_404(user: User, pk: int) -> DataAsset:
 
 def _may_upload_revenue(user: User, asset: DataAsset) -> bool:
     """Only the asset's own company's staff upload its revenue."""
-    return user.is_originator and user.originator_id == asset.originator_id
+    return rules.test_rule("origination.upload_revenue", user, asset)
 
 
 @login_required

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from origination.choices import CreditRating
 from origination.models import MONEY
@@ -40,6 +41,7 @@ class RiskProfile(models.Model):
     risk_tolerance = models.CharField(_("risk tolerance"), max_length=2, choices=RiskTolerance.choices)
     answers = models.JSONField(_("questionnaire answers"), default=dict, blank=True)
     dimension_levels = models.JSONField(_("level of each dimension"), default=dict, blank=True)
+    tolerance_reasons = models.JSONField(_("why this risk tolerance"), default=list, blank=True)
     min_rating = models.CharField(_("minimum rating"), max_length=4, choices=CreditRating.choices, default="AA")
     max_tenor_months = models.PositiveSmallIntegerField(_("maximum tenor (months)"), default=60)
     min_coupon = models.DecimalField(
@@ -63,6 +65,7 @@ class RiskProfile(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
     )
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("risk profile")
@@ -73,3 +76,92 @@ class RiskProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.investor} {self.risk_tolerance}"
+
+
+class IndicationStatus(models.TextChoices):
+    """An order is active until amended (superseded), withdrawn or allocated at issue."""
+
+    ACTIVE = "active", _("Active")
+    SUPERSEDED = "superseded", _("Amended")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class IndicationOfInterest(models.Model):
+    """An order in the book: the amount an investor would buy of a tranche and the yield it asks.
+
+    Amending creates a new row and marks the old one superseded, so every order
+    ever placed is kept.
+    """
+
+    investor = models.ForeignKey(Investor, on_delete=models.PROTECT, related_name="orders")
+    tranche = models.ForeignKey("deals.Tranche", on_delete=models.PROTECT, related_name="orders")
+    amount = models.DecimalField(_("amount (CNY)"), **MONEY)
+    yield_rate = models.DecimalField(
+        _("yield asked"),
+        max_digits=7,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=IndicationStatus.choices, default=IndicationStatus.ACTIVE
+    )
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    created_by = models.ForeignKey("origination.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["tranche", "yield_rate", "created_at"]
+        verbose_name = _("indication of interest")
+        verbose_name_plural = _("indications of interest")
+        constraints = [
+            models.CheckConstraint(name="order_amount_positive", condition=Q(amount__gt=0)),
+            models.UniqueConstraint(
+                fields=["investor", "tranche"], condition=Q(status="active"), name="one_active_order_per_tranche"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.investor} {self.amount} @ {self.yield_rate}"
+
+
+class Allocation(models.Model):
+    """What an investor was allotted of a tranche at issue, at the clearing yield."""
+
+    order = models.OneToOneField(IndicationOfInterest, on_delete=models.PROTECT, related_name="allocation")
+    investor = models.ForeignKey(Investor, on_delete=models.PROTECT, related_name="allocations")
+    tranche = models.ForeignKey("deals.Tranche", on_delete=models.PROTECT, related_name="allocations")
+    amount = models.DecimalField(_("allocated (CNY)"), **MONEY)
+    clearing_yield = models.DecimalField(_("clearing yield"), max_digits=7, decimal_places=4)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tranche", "-amount"]
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        constraints = [models.CheckConstraint(name="allocation_not_negative", condition=Q(amount__gte=0))]
+
+    def __str__(self) -> str:
+        return f"{self.investor} {self.amount} of {self.tranche}"
+
+
+class SuitabilityConfirmation(models.Model):
+    """An investor confirmed the special warning before opening a product above its risk level."""
+
+    investor = models.ForeignKey(Investor, on_delete=models.PROTECT, related_name="suitability_confirmations")
+    tranche = models.ForeignKey("deals.Tranche", on_delete=models.PROTECT, related_name="+")
+    confirmed_by = models.ForeignKey("origination.User", on_delete=models.PROTECT, related_name="+")
+    investor_level = models.CharField(max_length=2)
+    product_level = models.CharField(max_length=2)
+    warning_text = models.TextField()
+    confirmed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-confirmed_at"]
+        verbose_name = _("suitability warning confirmation")
+        verbose_name_plural = _("suitability warning confirmations")
+
+    def __str__(self) -> str:
+        return f"{self.investor} {self.product_level} > {self.investor_level}"

@@ -1,4 +1,7 @@
-"""Writes of the investor side: risk profile mandate limits."""
+"""Writes of the investor side: the risk questionnaire and mandate limits.
+
+Orders and allocations live in `orders.py`.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ from origination.errors import DomainError
 from origination.models import User
 from origination.services import full_clean_or_raise
 
-from .models import RiskProfile
+from .models import Investor, RiskProfile
+from .questionnaire import QuestionnaireError, score_questionnaire
 
 # What investor staff may change by hand; the risk tolerance comes from the questionnaire.
 MANDATE_LIMIT_FIELDS = frozenset(
@@ -57,4 +61,49 @@ def risk_profile_update_limits(*, actor: User, risk_profile: RiskProfile, **fiel
             setattr(profile, name, value)
         full_clean_or_raise(profile)
         profile.save()
+        _queue_rematch(investor_id=profile.investor_id)
     return profile
+
+
+def risk_profile_submit_questionnaire(*, actor: User, investor: Investor, answers: dict[str, str]) -> RiskProfile:
+    """Investor staff answer the questionnaire; the profile takes the scored C-level and re-matching is queued.
+
+    The binding level is the lowest dimension (see `questionnaire.py`); every
+    change is kept in the profile's history.
+    """
+    if not (actor.is_investor and actor.investor_id == investor.pk):
+        raise DomainError("forbidden", _("Only the investor's own staff answer its questionnaire."), status=403)
+    try:
+        result = score_questionnaire(answers)
+    except QuestionnaireError as exc:
+        raise DomainError(
+            "invalid", _("Some answers are missing or not among the options."), fields=exc.fields
+        ) from exc
+    with transaction.atomic():
+        profile = RiskProfile.objects.select_for_update().filter(investor=investor).first()
+        if profile is None:
+            profile = RiskProfile(investor=investor)
+        profile.answers = dict(answers)
+        profile.risk_tolerance = result.risk_tolerance
+        profile.dimension_levels = result.dimension_levels
+        profile.tolerance_reasons = list(result.reasons)
+        full_clean_or_raise(profile)
+        profile.save()
+        _queue_rematch(investor_id=investor.pk)
+    return profile
+
+
+def _queue_rematch(*, investor_id: int) -> None:
+    """After commit, re-match this investor against every product (when the matching job exists)."""
+    for hook in _PROFILE_CHANGE_HOOKS:
+        transaction.on_commit(lambda hook=hook: hook(investor_id))
+
+
+# The matching job registers itself here: `hook(investor_id)` after a profile change commits.
+_PROFILE_CHANGE_HOOKS: list[Any] = []
+
+
+def register_profile_change_hook(hook: Any) -> None:
+    """Run `hook(investor_id)` after every committed change of a risk profile."""
+    if hook not in _PROFILE_CHANGE_HOOKS:
+        _PROFILE_CHANGE_HOOKS.append(hook)

@@ -1,12 +1,16 @@
-"""Scoped reads of investors and risk profiles."""
+"""Scoped reads of investors, risk profiles, orders, allocations and the book."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
+from deals.models import Deal, Tranche
 from origination.models import User
 
-from .models import Investor, RiskProfile
+from .book import BookSummary, Order, book_summary
+from .models import Allocation, IndicationOfInterest, Investor, RiskProfile
 
 
 def investor_list_for(user: User) -> QuerySet[Investor]:
@@ -24,3 +28,68 @@ def investor_list_for(user: User) -> QuerySet[Investor]:
 def risk_profile_list_for(user: User) -> QuerySet[RiskProfile]:
     """Risk profiles of the investors the user may see."""
     return RiskProfile.objects.filter(investor__in=investor_list_for(user)).select_related("investor")
+
+
+def order_list_for(user: User) -> QuerySet[IndicationOfInterest]:
+    """Orders the user may see: an investor its own; an originator those on its deals; the arranger all."""
+    qs = IndicationOfInterest.objects.select_related("investor", "tranche", "tranche__deal")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_arranger:
+        return qs
+    if user.is_investor:
+        return qs.filter(investor_id=user.investor_id)
+    if user.is_originator:
+        return qs.filter(tranche__deal__originator_id=user.originator_id)
+    return qs.none()
+
+
+def allocation_list_for(user: User) -> QuerySet[Allocation]:
+    """Allocations the user may see, scoped like orders."""
+    qs = Allocation.objects.select_related("investor", "tranche", "tranche__deal")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_arranger:
+        return qs
+    if user.is_investor:
+        return qs.filter(investor_id=user.investor_id)
+    if user.is_originator:
+        return qs.filter(tranche__deal__originator_id=user.originator_id)
+    return qs.none()
+
+
+@dataclass
+class TrancheBook:
+    """One tranche's side of the book as the user may see it."""
+
+    tranche: Tranche
+    orders: list[IndicationOfInterest]
+    summary: BookSummary | None
+    allocations: list[Allocation]
+
+
+def book_for(user: User, deal: Deal) -> list[TrancheBook]:
+    """The book of a deal the user can already see, per tranche.
+
+    The originator and the arranger see every order with coverage and clearing
+    yield; an investor sees only its own orders and allocations, never the
+    others' (so no coverage either, which would reveal them).
+    """
+    sees_whole_book = user.is_arranger or (user.is_originator and user.originator_id == deal.originator_id)
+    tranches = list(Tranche.objects.filter(deal=deal).order_by("payment_priority"))
+    orders = list(order_list_for(user).filter(tranche__deal=deal).order_by("tranche_id", "yield_rate", "created_at"))
+    allocations = list(allocation_list_for(user).filter(tranche__deal=deal))
+    books = []
+    for tranche in tranches:
+        mine = [o for o in orders if o.tranche_id == tranche.pk]
+        active = [Order(order_id=o.pk, amount=o.amount, yield_rate=o.yield_rate) for o in mine if o.status == "active"]
+        summary = book_summary(size=tranche.size, orders=active) if sees_whole_book else None
+        books.append(
+            TrancheBook(
+                tranche=tranche,
+                orders=mine,
+                summary=summary,
+                allocations=[a for a in allocations if a.tranche_id == tranche.pk],
+            )
+        )
+    return books

@@ -7,4 +7,8 @@ from . import views
 urlpatterns = [
     path("investors/", views.investor_list, name="investor_list"),
     path("investors/<int:pk>/", views.investor_detail, name="investor_detail"),
+    path("investors/questionnaire/", views.questionnaire, name="questionnaire"),
+    path("deals/<int:pk>/book/", views.deal_book, name="deal_book"),
+    path("deals/<int:pk>/book/tranches/<int:tranche_pk>/order/", views.order_submit, name="order_submit"),
+    path("deals/<int:pk>/book/orders/<int:order_pk>/withdraw/", views.order_cancel, name="order_cancel"),
 ]

@@ -1,20 +1,28 @@
-"""Pages of investors: the institution and its risk profile."""
+"""Pages of investors: the institution, its risk questionnaire, and the book of a deal."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from deals.choices import DealType
+from deals.models import Deal, Tranche
+from deals.selectors import deal_list_for
+from origination.errors import DomainError
 from origination.views import percent
 
+from .forms import OrderForm, QuestionnaireForm
 from .models import Investor, RiskProfile
-from .selectors import investor_list_for
+from .orders import BOOK_OPEN_STATES, order_amend, order_place, order_withdraw
+from .selectors import book_for, investor_list_for, order_list_for
+from .services import risk_profile_submit_questionnaire
 
 
 def risk_profile_display(investor: Investor | None) -> tuple[RiskProfile | None, list[str]]:
@@ -53,3 +61,96 @@ def investor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     profile, deal_types = risk_profile_display(investor)
     context = {"institution": investor, "profile": profile, "allowed_deal_types": deal_types}
     return render(request, "investors/investor_detail.html", context)
+
+
+@login_required
+def questionnaire(request: HttpRequest) -> HttpResponse:
+    """Investor staff answer the risk questionnaire; the result and its reasons replace the risk tolerance."""
+    if not request.user.is_investor:
+        raise PermissionDenied(_("Only investor staff fill in the risk questionnaire."))
+    investor = request.user.investor
+    profile = RiskProfile.objects.filter(investor=investor).first()
+    initial = profile.answers if profile else {}
+    form = QuestionnaireForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            risk_profile_submit_questionnaire(actor=request.user, investor=investor, answers=form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, _("Your risk profile was updated; matching runs again for your institution."))
+            return redirect("investor_detail", pk=investor.pk)
+    return render(request, "investors/questionnaire.html", {"form": form, "profile": profile})
+
+
+def _visible_deal(user, pk: int) -> Deal:  # type: ignore[no-untyped-def]
+    try:
+        return deal_list_for(user).get(pk=pk)
+    except Deal.DoesNotExist:
+        raise Http404(_("No such deal.")) from None
+
+
+@login_required
+def deal_book(request: HttpRequest, pk: int) -> HttpResponse:
+    """The book of a published deal: an investor's own orders and forms; the whole book for originator and arranger."""
+    deal = _visible_deal(request.user, pk)
+    if request.user.is_compliance:
+        raise Http404(_("No such book."))
+    books = book_for(request.user, deal)
+    for book in books:
+        book.form = OrderForm(prefix=f"t{book.tranche.pk}")
+        book.active_order = next((o for o in book.orders if o.status == "active"), None)
+        book.coupon_pct = percent(book.tranche.coupon)
+        book.clearing_pct = percent(book.summary.clearing_yield) if book.summary else None
+        for order in book.orders:
+            order.yield_pct = percent(order.yield_rate)
+        for allocation in book.allocations:
+            allocation.clearing_pct = percent(allocation.clearing_yield)
+    context = {"deal": deal, "books": books, "book_open": deal.status in BOOK_OPEN_STATES}
+    return render(request, "investors/book.html", context)
+
+
+@login_required
+@require_POST
+def order_submit(request: HttpRequest, pk: int, tranche_pk: int) -> HttpResponse:
+    """Place (or amend, when one is active) the investor's order on a tranche."""
+    deal = _visible_deal(request.user, pk)
+    tranche = Tranche.objects.filter(deal=deal, pk=tranche_pk).first()
+    if tranche is None:
+        raise Http404(_("No such tranche."))
+    form = OrderForm(request.POST, prefix=f"t{tranche.pk}")
+    if not form.is_valid():
+        errors = "; ".join(f"{form.fields[name].label}: {' '.join(errs)}" for name, errs in form.errors.items())
+        messages.error(request, errors)
+        return redirect("deal_book", pk=deal.pk)
+    active = order_list_for(request.user).filter(tranche=tranche, status="active").first()
+    try:
+        if active is None:
+            order_place(
+                actor=request.user, tranche=tranche, amount=form.cleaned_data["amount"], yield_rate=form.yield_rate
+            )
+            messages.success(request, _("Your order is in the book."))
+        else:
+            order_amend(
+                actor=request.user, order=active, amount=form.cleaned_data["amount"], yield_rate=form.yield_rate
+            )
+            messages.success(request, _("Your order was amended; the previous one is kept in the record."))
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    return redirect("deal_book", pk=deal.pk)
+
+
+@login_required
+@require_POST
+def order_cancel(request: HttpRequest, pk: int, order_pk: int) -> HttpResponse:
+    """Withdraw the investor's own active order."""
+    deal = _visible_deal(request.user, pk)
+    order = order_list_for(request.user).filter(tranche__deal=deal, pk=order_pk).first()
+    if order is None:
+        raise Http404(_("No such order."))
+    try:
+        order_withdraw(actor=request.user, order=order)
+        messages.success(request, _("Your order was withdrawn."))
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    return redirect("deal_book", pk=deal.pk)

@@ -54,6 +54,7 @@ class RiskProfileSerializer(serializers.ModelSerializer):
             "investor_name",
             "risk_tolerance",
             "dimension_levels",
+            "tolerance_reasons",
             "min_rating",
             "max_tenor_months",
             "min_coupon",
@@ -67,7 +68,7 @@ class RiskProfileSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         # The risk tolerance is scored from the questionnaire, never typed in.
-        read_only_fields = ["id", "investor", "risk_tolerance", "dimension_levels", "updated_at"]
+        read_only_fields = ["id", "investor", "risk_tolerance", "dimension_levels", "tolerance_reasons", "updated_at"]
 
 
 class InvestorViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from deals.api import DealViewSet, MarketSummaryView
 from investors.api import InvestorViewSet, RiskProfileViewSet
+from investors.api_book import DealBookView, OrderViewSet, QuestionnaireView
 
 from .api import DataAssetViewSet, DataRightViewSet, OriginatorViewSet, RevenueRecordViewSet
 
@@ -17,9 +18,12 @@ router.register("revenue", RevenueRecordViewSet, basename="revenue")
 router.register("deals", DealViewSet, basename="deal")
 router.register("investors", InvestorViewSet, basename="investor")
 router.register("risk-profiles", RiskProfileViewSet, basename="risk-profile")
+router.register("orders", OrderViewSet, basename="order")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("market/summary/", MarketSummaryView.as_view(), name="api-market-summary"),
+    path("questionnaire/", QuestionnaireView.as_view(), name="api-questionnaire"),
+    path("deals/<int:pk>/book/", DealBookView.as_view(), name="api-deal-book"),
     path("", include(router.urls)),
 ]

@@ -182,6 +182,9 @@ class Tranche(models.Model):
     )
     target_rating = models.CharField(_("target rating"), max_length=4, choices=CreditRating.choices, default="NR")
     payment_priority = models.PositiveSmallIntegerField(_("payment priority (1 is paid first)"))
+    # Set from the latest successful valuation (investors.product_risk): R1-R5 and the factors behind it.
+    product_risk_level = models.CharField(_("product risk level"), max_length=2, blank=True)
+    product_risk_factors = models.JSONField(_("product risk factors"), default=dict, blank=True)
 
     class Meta:
         ordering = ["deal", "payment_priority"]
@@ -243,3 +246,45 @@ class AuditVerificationRun(JobRun):
     class Meta(JobRun.Meta):
         verbose_name = _("audit verification run")
         verbose_name_plural = _("audit verification runs")
+
+
+class MarketParameters(models.Model):
+    """Market inputs the arranger maintains for valuation: the benchmark curve and credit spreads.
+
+    The latest row is in force; rows are never edited, so each valuation run
+    points at the parameters it used. The curve is a list of [tenor in years,
+    annual rate] points; spreads map a rating to an annual spread over the
+    benchmark.
+    """
+
+    as_of = models.DateField(_("as of"))
+    benchmark_name = models.CharField(_("benchmark"), max_length=100, default="ChinaBond government bond yield curve")
+    benchmark_curve = models.JSONField(_("benchmark curve [[years, rate], ...]"))
+    rating_spreads = models.JSONField(_("spread over the benchmark by rating"))
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        "origination.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-as_of", "-id"]
+        get_latest_by = ["as_of", "id"]
+        verbose_name = _("market parameters")
+        verbose_name_plural = _("market parameters")
+
+    def __str__(self) -> str:
+        return f"{self.benchmark_name} {self.as_of}"
+
+
+class ValuationRun(JobRun):
+    """One valuation of a deal by the engine: inputs snapshot, seed, result; the job row is the source of truth."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="valuation_runs")
+    market_parameters = models.ForeignKey(MarketParameters, on_delete=models.PROTECT, null=True, related_name="+")
+    n_paths = models.PositiveIntegerField(default=10_000)
+    seed = models.BigIntegerField(default=20251120)
+
+    class Meta(JobRun.Meta):
+        verbose_name = _("valuation run")
+        verbose_name_plural = _("valuation runs")

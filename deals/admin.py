@@ -2,7 +2,17 @@
 
 from django.contrib import admin
 
-from .models import AuditEvent, AuditVerificationRun, CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
+from .models import (
+    AuditEvent,
+    AuditVerificationRun,
+    CreditEnhancement,
+    Deal,
+    MarketParameters,
+    Pledge,
+    PoolAsset,
+    Tranche,
+    ValuationRun,
+)
 
 
 class PoolAssetInline(admin.TabularInline):
@@ -60,3 +70,22 @@ class AuditVerificationRunAdmin(admin.ModelAdmin):
 
     list_display = ("id", "status", "progress", "attempts", "created_at", "finished_at")
     readonly_fields = [f.name for f in AuditVerificationRun._meta.fields]
+
+
+@admin.register(MarketParameters)
+class MarketParametersAdmin(admin.ModelAdmin):
+    """Benchmark curve and spreads; add a new row to change them (the latest is in force)."""
+
+    list_display = ("as_of", "benchmark_name", "created_by", "created_at")
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ValuationRun)
+class ValuationRunAdmin(admin.ModelAdmin):
+    """Valuation jobs: status, progress, attempts and error."""
+
+    list_display = ("id", "deal", "status", "progress", "attempts", "n_paths", "created_at", "finished_at")
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in ValuationRun._meta.fields]

@@ -9,3 +9,7 @@ class InvestorsConfig(AppConfig):
 
     name = "investors"
     verbose_name = _("Investors")
+
+    def ready(self) -> None:
+        # Registers the suitability check every order must pass.
+        from . import suitability  # noqa: F401

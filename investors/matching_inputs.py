@@ -114,7 +114,7 @@ class Vocabulary:
         return [name for k, name in enumerate(self.industries) if (int(mask) >> k) & 1]
 
 
-def build_vocabulary(investor_rows: Iterable[Mapping[str, Any]]) -> Vocabulary:
+def build_vocabulary(*, investor_rows: Iterable[Mapping[str, Any]]) -> Vocabulary:
     """The vocabulary of every industry some investor excludes (sorted, normalised)."""
     names = {normalise_industry(n) for row in investor_rows for n in (row.get("excluded_industries") or ()) if n}
     return Vocabulary(industries=tuple(sorted(names)))
@@ -260,7 +260,7 @@ class TrancheArrays(_Arrays):
         return np.left_shift(np.uint8(1), self.deal_type.astype(np.uint8))
 
 
-def encode_investors(rows: Sequence[Mapping[str, Any]], *, vocabulary: Vocabulary) -> InvestorArrays:
+def encode_investors(*, rows: Sequence[Mapping[str, Any]], vocabulary: Vocabulary) -> InvestorArrays:
     """Investor arrays from dicts shaped like RiskProfile fields.
 
     Keys: risk_tolerance ('C3' or 3), min_rating ('AA+'), max_tenor_months, min_coupon (fraction),
@@ -284,7 +284,7 @@ def encode_investors(rows: Sequence[Mapping[str, Any]], *, vocabulary: Vocabular
     )
 
 
-def encode_tranches(rows: Sequence[Mapping[str, Any]], *, vocabulary: Vocabulary) -> TrancheArrays:
+def encode_tranches(*, rows: Sequence[Mapping[str, Any]], vocabulary: Vocabulary) -> TrancheArrays:
     """Tranche arrays from dicts, one per published tranche.
 
     Keys: risk_level ('R2' or 2, from product_risk), rating ('AAA'; implied or target, the caller

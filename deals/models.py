@@ -288,3 +288,7 @@ class ValuationRun(JobRun):
     class Meta(JobRun.Meta):
         verbose_name = _("valuation run")
         verbose_name_plural = _("valuation runs")
+
+
+# The compliance review's models live in their own package and are registered in this app.
+from .compliance.models import *  # noqa: E402, F403

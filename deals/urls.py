@@ -1,6 +1,6 @@
 """Pages of deals."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("deals/<int:pk>/pledges/", views.pledge_add, name="deal_pledge_add"),
     path("deals/<int:pk>/pledges/<int:part_pk>/release/", views.pledge_release, name="deal_pledge_release"),
     path("market/", views.market, name="market"),
+    path("", include("deals.compliance.urls")),
 ]

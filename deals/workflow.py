@@ -22,6 +22,7 @@ from origination.models import RevenueRecord
 
 from .audit import audit_append
 from .choices import ALLOWED_TRANSITIONS, SYSTEM, DealStatus, PledgeStatus, Transition
+from .compliance import services as review_services
 from .models import Deal, Pledge, Tranche
 
 MIN_REVENUE_MONTHS = 12
@@ -62,7 +63,15 @@ def deal_submission_problems(*, deal: Deal) -> dict[str, str]:
     return problems
 
 
-_PRECONDITIONS: dict[str, Callable[..., dict[str, str]]] = {"submit": deal_submission_problems}
+def deal_approval_problems(*, deal: Deal) -> dict[str, str]:
+    """What stops compliance approval: each condition precedent of the review still open, with its reasons."""
+    return review_services.approval_problems(deal=deal)
+
+
+_PRECONDITIONS: dict[str, Callable[..., dict[str, str]]] = {
+    "submit": deal_submission_problems,
+    "approve": deal_approval_problems,
+}
 
 
 def actor_role(actor: Any) -> str:
@@ -116,6 +125,9 @@ def _deal_transition(
         problems = precondition(deal=deal) if precondition else {}
         if problems:
             raise DomainError("preconditions_not_met", " ".join(problems.values()), fields=problems)
+        if action == "request_changes":
+            # The originator gets the officer's reason followed by the review's open items.
+            reason = review_services.reason_with_open_items(deal=deal, reason=reason)
         from_status = deal.status
         deal.status = transition.target
         deal.status_changed_at = timezone.now()
@@ -124,6 +136,9 @@ def _deal_transition(
             deal.issue_date = issue_date or timezone.localdate()
             update_fields.append("issue_date")
         deal.save(update_fields=update_fields)
+        if action == "submit":
+            # Each submission builds (first time) or re-checks the compliance review, in this transaction.
+            review_services.review_on_submit(deal=deal)
         if transition.target in (DealStatus.WITHDRAWN, DealStatus.REJECTED):
             # A deal that will never issue frees its pledged data assets.
             Pledge.objects.filter(deal=deal, status=PledgeStatus.ACTIVE).update(status=PledgeStatus.RELEASED)

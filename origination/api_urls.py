@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from deals.api import DealViewSet, MarketSummaryView
+from deals.compliance.api import ChecklistTemplateViewSet, ComplianceReviewViewSet, EvidenceViewSet, ReviewItemViewSet
 from investors.api import InvestorViewSet, RiskProfileViewSet
 from investors.api_book import DealBookView, OrderViewSet, QuestionnaireView
 
@@ -19,6 +20,10 @@ router.register("deals", DealViewSet, basename="deal")
 router.register("investors", InvestorViewSet, basename="investor")
 router.register("risk-profiles", RiskProfileViewSet, basename="risk-profile")
 router.register("orders", OrderViewSet, basename="order")
+router.register("checklist-templates", ChecklistTemplateViewSet, basename="checklist-template")
+router.register("compliance-reviews", ComplianceReviewViewSet, basename="compliance-review")
+router.register("review-items", ReviewItemViewSet, basename="review-item")
+router.register("review-evidence", EvidenceViewSet, basename="review-evidence")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),

@@ -20,6 +20,7 @@ from deals.models import Deal
 from deals.services import credit_enhancement_create, deal_create, pledge_create, pool_asset_create, tranche_create
 
 from .choices import RightType
+from .demo_compliance import complete_review, start_review_answers
 from .demo_specs import (
     CATEGORY_PROFILES,
     PIPELINE_REVENUE_END,
@@ -274,11 +275,17 @@ def _walk(*, deal: Deal, spec: DealSpec, actors: dict[str, User | None]) -> Deal
     if spec.status == DealStatus.CHANGES_REQUESTED:
         path = ["submit", "start_review", "request_changes"]
     originator, compliance, arranger = actors["originator"], actors["compliance"], actors["arranger"]
+
+    def approve(d: Deal) -> Deal:
+        # Approval needs every condition precedent closed: the review is answered, documented and passed first.
+        complete_review(deal=d, originator=originator, officer=compliance)
+        return workflow.deal_approve(deal=d, actor=compliance)
+
     moves = {
         "submit": lambda d: workflow.deal_submit(deal=d, actor=originator),
         "start_review": lambda d: workflow.deal_start_review(deal=d, actor=compliance),
         "request_changes": lambda d: workflow.deal_request_changes(deal=d, actor=compliance, reason=spec.returned_with),
-        "approve": lambda d: workflow.deal_approve(deal=d, actor=compliance),
+        "approve": approve,
         "start_valuation": lambda d: workflow.deal_start_valuation(deal=d, actor=arranger),
         "complete_valuation": lambda d: workflow.deal_complete_valuation(deal=d, actor=None),
         "publish": lambda d: workflow.deal_publish(deal=d, actor=arranger),
@@ -291,6 +298,8 @@ def _walk(*, deal: Deal, spec: DealSpec, actors: dict[str, User | None]) -> Deal
         deal = moves[action](deal)
     if deal.status != spec.status:
         raise RuntimeError(f"Demo deal {spec.name!r} ended at {deal.status}, not {spec.status}.")
+    if deal.status == DealStatus.IN_REVIEW:
+        start_review_answers(deal=deal, originator=originator)
     return deal
 
 

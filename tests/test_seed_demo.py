@@ -28,14 +28,16 @@ SENIOR_COUPONS_PCT = ["1.85", "1.95", "2.00", "2.05", "2.08", "2.07", "2.28"]  #
 
 
 @pytest.fixture(scope="module", autouse=True)
-def seeded(django_db_setup, django_db_blocker):
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
     """Seed once for the module, inside a transaction rolled back at the end so other modules see no trace.
 
     The fast hasher matches the one tests/conftest.py sets for each test, so the demo password checks out.
+    The demo's evidence documents are stored in a temporary MEDIA_ROOT, not the project's var/media.
     """
     out = io.StringIO()
     fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), fast_hashing, transaction.atomic():
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("demo-media"))
+    with django_db_blocker.unblock(), fast_hashing, media, transaction.atomic():
         call_command("seed_demo", stdout=out)
         yield out.getvalue()
         transaction.set_rollback(True)

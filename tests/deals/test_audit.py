@@ -14,6 +14,7 @@ from deals.audit import audit_verify
 from deals.choices import DealStatus
 from deals.models import AuditEvent, Deal
 from origination.errors import DomainError
+from tests.deals.compliance.helpers import pass_review
 from tests.factories import submittable_deal
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,7 @@ def walked_deal(user_a, compliance_user, arranger_user) -> Deal:
     workflow.deal_request_changes(deal=deal, actor=compliance_user, reason="Attach the PIPIA report.")
     workflow.deal_submit(deal=deal, actor=user_a)
     workflow.deal_start_review(deal=deal, actor=compliance_user)
+    pass_review(deal, officer=compliance_user)
     workflow.deal_approve(deal=deal, actor=compliance_user)
     workflow.deal_start_valuation(deal=deal, actor=arranger_user)
     workflow.deal_complete_valuation(deal=deal)

@@ -13,6 +13,7 @@ from deals.choices import DealStatus, DealType, PoolAssetKind
 from deals.models import AuditEvent, Deal, PoolAsset, Tranche
 from deals.services import deal_update
 from origination.choices import OwnershipType
+from tests.deals.compliance.helpers import pass_review
 from tests.factories import DataAssetFactory, OriginatorFactory, originator_user, submittable_deal
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +27,7 @@ def _page(client, user, url):
 def _to_published(deal, originator, compliance, arranger):
     workflow.deal_submit(deal=deal, actor=originator)
     workflow.deal_start_review(deal=deal, actor=compliance)
+    pass_review(deal, officer=compliance)
     workflow.deal_approve(deal=deal, actor=compliance)
     workflow.deal_start_valuation(deal=deal, actor=arranger)
     workflow.deal_complete_valuation(deal=deal)

@@ -8,6 +8,7 @@ import pytest
 
 from deals.choices import DealStatus
 from deals.models import AuditEvent
+from tests.deals.compliance.helpers import pass_review
 from tests.factories import DataAssetFactory, add_monthly_revenue, submittable_deal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -60,6 +61,7 @@ def test_market_year_select_swaps_the_figures_without_a_reload(sign_in, user_a, 
     deal = submittable_deal(user_a)
     workflow.deal_submit(deal=deal, actor=user_a)
     workflow.deal_start_review(deal=deal, actor=compliance_user)
+    pass_review(deal, officer=compliance_user)
     workflow.deal_approve(deal=deal, actor=compliance_user)
     workflow.deal_start_valuation(deal=deal, actor=arranger_user)
     workflow.deal_complete_valuation(deal=deal)

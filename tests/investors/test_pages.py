@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from deals import workflow
 from investors.models import RiskProfile
+from tests.deals.compliance.helpers import pass_review
 from tests.factories import InvestorFactory, RiskProfileFactory, investor_user, submittable_deal
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +20,7 @@ def _published(user, compliance, arranger):
     deal = submittable_deal(user)
     workflow.deal_submit(deal=deal, actor=user)
     workflow.deal_start_review(deal=deal, actor=compliance)
+    pass_review(deal, officer=compliance)
     workflow.deal_approve(deal=deal, actor=compliance)
     workflow.deal_start_valuation(deal=deal, actor=arranger)
     workflow.deal_complete_valuation(deal=deal)

@@ -1,0 +1,163 @@
+"""Scoped reads of the compliance review: reviews, items, evidence, the queue, counts and the legal risk.
+
+Compliance officers see the review of every deal they may see (every submitted
+deal); originators only their own company's; the arranger all; investors none,
+not even of published deals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from deals.models import Deal
+from deals.selectors import deal_list_for
+from origination.models import User
+
+from .choices import CLOSED_OUTCOMES, SEVERITY_ORDER, ItemOutcome
+from .legal_risk import DEFAULT_BASE_STOP_PROBABILITY, LegalRisk, legal_risk
+from .models import AutomaticFinding, ComplianceReview, Evidence, ItemAnswer, ItemAssessment, ReviewItem
+
+
+def review_list_for(user: User) -> QuerySet[ComplianceReview]:
+    """Reviews of the deals the user may see; none for investors."""
+    if not user.is_authenticated or not user.role or user.is_investor:
+        return ComplianceReview.objects.none()
+    return ComplianceReview.objects.filter(deal__in=deal_list_for(user)).select_related("deal__originator", "template")
+
+
+def review_item_list_for(user: User) -> QuerySet[ReviewItem]:
+    """Checklist items of the reviews the user may see."""
+    return ReviewItem.objects.filter(review__in=review_list_for(user)).select_related("template_item", "review__deal")
+
+
+def evidence_list_for(user: User) -> QuerySet[Evidence]:
+    """Evidence files of the reviews the user may see (another company's are never among them)."""
+    return Evidence.objects.filter(item__review__in=review_list_for(user)).select_related(
+        "item__template_item", "item__review__deal", "data_asset", "uploaded_by"
+    )
+
+
+def review_items_with_history(review: ComplianceReview) -> list[ReviewItem]:
+    """The review's items in checklist order, each with its answers, evidence, findings and assessments loaded."""
+    return list(
+        review.items.select_related("template_item", "assessed_by")
+        .prefetch_related(
+            Prefetch("answers", queryset=ItemAnswer.objects.select_related("author").order_by("version")),
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.select_related("data_asset", "uploaded_by").order_by("uploaded_at", "pk"),
+            ),
+            Prefetch(
+                "automatic_findings",
+                queryset=AutomaticFinding.objects.select_related("data_asset").order_by("raised_at", "pk"),
+            ),
+            Prefetch(
+                "assessments", queryset=ItemAssessment.objects.select_related("officer").order_by("created_at", "pk")
+            ),
+        )
+        .order_by("template_item__position")
+    )
+
+
+def open_conditions_precedent_q() -> Q:
+    """Items that are conditions precedent and not closed: not passed nor found not applicable, or with an open
+    automatic finding."""
+    open_automatic = AutomaticFinding.objects.filter(item=OuterRef("pk"), cleared_at__isnull=True)
+    return Q(template_item__condition_precedent=True) & (~Q(outcome__in=CLOSED_OUTCOMES) | Q(Exists(open_automatic)))
+
+
+def open_findings_by_severity(*, review: ComplianceReview) -> dict[str, int]:
+    """Open findings by severity: the officer's (items found wanting) and the platform's (open automatic ones)."""
+    counts = dict.fromkeys((s.value for s in SEVERITY_ORDER), 0)
+    officer = review.items.filter(outcome=ItemOutcome.FINDING).values("severity").annotate(n=Count("pk"))
+    automatic = review.automatic_findings.filter(cleared_at__isnull=True).values("severity").annotate(n=Count("pk"))
+    for row in [*officer.order_by(), *automatic.order_by()]:
+        counts[row["severity"]] = counts.get(row["severity"], 0) + row["n"]
+    return counts
+
+
+def _count(queryset: QuerySet[Any], group: str) -> Coalesce:
+    rows = queryset.order_by().values(group).annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def review_queue_for(user: User) -> list[Deal]:
+    """Submitted and in-review deals, oldest first, with counts of open findings and conditions precedent."""
+    from deals.choices import DealStatus
+
+    deal = OuterRef("pk")
+    return list(
+        deal_list_for(user)
+        .filter(status__in=[DealStatus.SUBMITTED, DealStatus.IN_REVIEW])
+        .annotate(
+            has_review=Exists(ComplianceReview.objects.filter(deal=deal)),
+            open_automatic=_count(
+                AutomaticFinding.objects.filter(review__deal=deal, cleared_at__isnull=True), "review"
+            ),
+            officer_findings=_count(
+                ReviewItem.objects.filter(review__deal=deal, outcome=ItemOutcome.FINDING), "review"
+            ),
+            open_cp=_count(ReviewItem.objects.filter(open_conditions_precedent_q(), review__deal=deal), "review"),
+            not_assessed=_count(ReviewItem.objects.filter(review__deal=deal, outcome=""), "review"),
+        )
+        .annotate(open_findings=F("open_automatic") + F("officer_findings"))
+        .order_by(F("status_changed_at").asc(nulls_first=True), "created_at", "pk")
+    )
+
+
+def _with_counts(reviews: QuerySet[ComplianceReview]) -> QuerySet[ComplianceReview]:
+    review = OuterRef("pk")
+    return reviews.annotate(
+        open_automatic=_count(AutomaticFinding.objects.filter(review=review, cleared_at__isnull=True), "review"),
+        officer_findings=_count(ReviewItem.objects.filter(review=review, outcome=ItemOutcome.FINDING), "review"),
+        open_cp=_count(ReviewItem.objects.filter(open_conditions_precedent_q(), review=review), "review"),
+        not_assessed=_count(ReviewItem.objects.filter(review=review, outcome=""), "review"),
+    ).annotate(open_findings=F("open_automatic") + F("officer_findings"))
+
+
+def review_list_with_counts_for(user: User) -> QuerySet[ComplianceReview]:
+    """Visible reviews, each with its open findings, open conditions precedent and items not assessed."""
+    return _with_counts(review_list_for(user))
+
+
+def review_counts(*, review: ComplianceReview) -> dict[str, int]:
+    """Open findings (the officer's and automatic), open conditions precedent and items not assessed, in one query."""
+    row = (
+        _with_counts(ComplianceReview.objects.filter(pk=review.pk))
+        .values("open_findings", "open_automatic", "open_cp", "not_assessed")
+        .get()
+    )
+    return {
+        "open_findings": row["open_findings"],
+        "open_automatic_findings": row["open_automatic"],
+        "open_conditions_precedent": row["open_cp"],
+        "not_assessed": row["not_assessed"],
+    }
+
+
+@dataclass(frozen=True)
+class DealLegalRisk:
+    """The legal-risk summary of a deal for valuation: whether a review is on file, and the risk figures."""
+
+    review_on_file: bool
+    open_conditions_precedent: int
+    risk: LegalRisk
+
+
+def legal_risk_for(deal: Deal, *, base: float = DEFAULT_BASE_STOP_PROBABILITY) -> DealLegalRisk:
+    """Open findings of the deal's review by severity, with the haircut and regulatory-stop probability.
+
+    Unscoped (the valuation worker calls it with a deal id it was given); pages
+    and the API reach it through a visible review. A deal without a review
+    (approved before reviews existed) has no findings on file.
+    """
+    review = ComplianceReview.objects.filter(deal=deal).first()
+    if review is None:
+        return DealLegalRisk(review_on_file=False, open_conditions_precedent=0, risk=legal_risk({}, base=base))
+    counts = open_findings_by_severity(review=review)
+    open_cp = review.items.filter(open_conditions_precedent_q()).count()
+    return DealLegalRisk(review_on_file=True, open_conditions_precedent=open_cp, risk=legal_risk(counts, base=base))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from origination.choices import CreditRating
+from origination.jobs import JobRun
 from origination.models import MONEY
 
 from .choices import InvestorType, RiskTolerance
@@ -165,3 +166,47 @@ class SuitabilityConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.investor} {self.product_level} > {self.investor_level}"
+
+
+class MatchRun(JobRun):
+    """One matching job: every published tranche against every profile, or one deal's, or one investor's."""
+
+    class Scope(models.TextChoices):
+        ALL = "all", _("Everything")
+        DEAL = "deal", _("One deal against every investor")
+        INVESTOR = "investor", _("One investor against every product")
+
+    scope = models.CharField(max_length=20, choices=Scope.choices, default=Scope.ALL)
+    scope_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta(JobRun.Meta):
+        verbose_name = _("matching run")
+        verbose_name_plural = _("matching runs")
+
+
+class Match(models.Model):
+    """A product (tranche) and an investor: eligible with its score, or a near miss with the rule it fails.
+
+    `failed_rules` is the engine's bit mask (investors.matching.RULES); 0 means
+    eligible; the risk-level bit alone means the investor may open it after the
+    special warning. Only eligible pairs and near misses are stored.
+    """
+
+    investor = models.ForeignKey(Investor, on_delete=models.CASCADE, related_name="matches")
+    tranche = models.ForeignKey("deals.Tranche", on_delete=models.CASCADE, related_name="matches")
+    deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, related_name="matches")
+    score = models.FloatField()
+    failed_rules = models.PositiveSmallIntegerField(default=0)
+    eligible = models.BooleanField(default=False)
+    run = models.ForeignKey(MatchRun, on_delete=models.SET_NULL, null=True, related_name="+")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["investor", "-score"]
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
+        constraints = [models.UniqueConstraint(fields=["investor", "tranche"], name="one_match_per_pair")]
+        indexes = [models.Index(fields=["investor", "-score"]), models.Index(fields=["deal"])]
+
+    def __str__(self) -> str:
+        return f"{self.investor_id} x {self.tranche_id}: {self.score:.1f}"

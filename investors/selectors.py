@@ -10,7 +10,7 @@ from deals.models import Deal, Tranche
 from origination.models import User
 
 from .book import BookSummary, Order, book_summary
-from .models import Allocation, IndicationOfInterest, Investor, RiskProfile
+from .models import Allocation, IndicationOfInterest, Investor, Match, RiskProfile
 
 
 def investor_list_for(user: User) -> QuerySet[Investor]:
@@ -93,3 +93,19 @@ def book_for(user: User, deal: Deal) -> list[TrancheBook]:
             )
         )
     return books
+
+
+def match_list_for(user: User) -> QuerySet[Match]:
+    """Matches the user may see: an investor its own, on products still on the market; the arranger all."""
+    from .match_jobs import MARKET_STATES
+
+    qs = Match.objects.select_related("tranche", "deal", "deal__originator", "investor").filter(
+        deal__status__in=MARKET_STATES
+    )
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_arranger:
+        return qs
+    if user.is_investor:
+        return qs.filter(investor_id=user.investor_id)
+    return qs.none()

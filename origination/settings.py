@@ -195,6 +195,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
     },
     "reap-stale-jobs": {"task": "deals.tasks.reap_stale_jobs", "schedule": 60.0},
+    "nightly-matching": {"task": "investors.tasks.nightly_matching", "schedule": crontab(hour=3, minute=0)},
 }
 
 if not DEBUG:

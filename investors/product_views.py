@@ -1,0 +1,136 @@
+"""Investor pages of matched products: best first with reasons, and the product page with the suitability gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from deals.models import Deal, Tranche
+from deals.selectors import deal_list_for
+from origination.errors import DomainError
+from origination.views import percent
+
+from .match_jobs import MARKET_STATES, deal_privacy_facts, tranche_match_row
+from .match_reasons import components, explain
+from .matching_inputs import RATING_SCALE
+from .matching_rules import RISK_LEVEL_ONLY
+from .models import Match, RiskProfile
+from .selectors import match_list_for
+from .suitability import above_level, has_confirmed, suitability_confirm, warning_text
+
+PROFILE_FIELDS = (
+    "risk_tolerance", "min_rating", "max_tenor_months", "min_coupon", "ticket_min", "ticket_max",
+    "allowed_deal_types", "excluded_industries", "no_personal_info", "require_pipia", "max_guarantee_dependence",
+)  # fmt: skip
+
+
+def _investor_profile(request: HttpRequest) -> RiskProfile:
+    if not request.user.is_investor:
+        raise PermissionDenied(_("Matched products are for investor staff."))
+    profile = RiskProfile.objects.filter(investor_id=request.user.investor_id).first()
+    if profile is None:
+        raise Http404(_("Fill in the risk questionnaire first."))
+    return profile
+
+
+def _profile_row(profile: RiskProfile) -> dict[str, Any]:
+    return {name: getattr(profile, name) for name in PROFILE_FIELDS}
+
+
+def _decorate(matches: list[Match], profile: RiskProfile) -> list[Match]:
+    """Attach the engine's row, the reasons and the score components to each match on the page."""
+    privacy = deal_privacy_facts(deal_ids=sorted({m.deal_id for m in matches}))
+    row = _profile_row(profile)
+    shown = []
+    for m in matches:
+        facts = tranche_match_row(m.tranche, m.deal, privacy[m.deal_id])
+        if facts is None:
+            continue
+        m.facts = facts
+        m.reasons = explain(profile=row, tranche=facts, failed_rules=m.failed_rules)
+        m.failed = [r for r in m.reasons if not r.passed]
+        m.warning_only = m.failed_rules == RISK_LEVEL_ONLY
+        m.coupon_pct = percent(facts["coupon"]) if facts["coupon"] is not None else None
+        m.data_share_pct = round(float(facts["data_share"]) * 100, 1)
+        shown.append(m)
+    for m, parts in zip(shown, components(profiles=[row] * len(shown), tranches=[m.facts for m in shown]), strict=True):
+        m.components = parts
+    return shown
+
+
+@login_required
+def product_list(request: HttpRequest) -> HttpResponse:
+    """The investor's matched products: suitable ones best first, those above its level, and near misses."""
+    profile = _investor_profile(request)
+    matches = _decorate(list(match_list_for(request.user).order_by("-eligible", "-score", "tranche_id")), profile)
+    context = {
+        "profile": profile,
+        "suitable": [m for m in matches if m.eligible],
+        "above_level": [m for m in matches if m.warning_only],
+        "near_misses": [m for m in matches if not m.eligible and not m.warning_only],
+    }
+    return render(request, "investors/products.html", context)
+
+
+def _market_deal(request: HttpRequest, pk: int) -> Deal:
+    deal = deal_list_for(request.user).filter(pk=pk, status__in=MARKET_STATES).first()
+    if deal is None:
+        raise Http404(_("No such product."))
+    return deal
+
+
+@login_required
+def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A product: each tranche with its fit for the investor, and the special warning where it is above its level."""
+    profile = _investor_profile(request)
+    deal = _market_deal(request, pk)
+    by_tranche = {m.tranche_id: m for m in match_list_for(request.user).filter(deal=deal)}
+    privacy = deal_privacy_facts(deal_ids=[deal.pk])[deal.pk]
+    row = _profile_row(profile)
+    tranches = []
+    for tranche in Tranche.objects.filter(deal=deal).order_by("payment_priority"):
+        facts = tranche_match_row(tranche, deal, privacy)
+        tranche.facts = facts
+        tranche.match = by_tranche.get(tranche.pk)
+        tranche.reasons = (
+            explain(profile=row, tranche=facts, failed_rules=tranche.match.failed_rules)
+            if (facts and tranche.match)
+            else []
+        )
+        levels = above_level(investor=profile.investor, tranche=tranche)
+        tranche.warning = warning_text(investor_level=levels[0], product_level=levels[1]) if levels else ""
+        tranche.confirmed = bool(levels) and has_confirmed(
+            investor=profile.investor, tranche=tranche, investor_level=levels[0], product_level=levels[1]
+        )
+        tranche.coupon_pct = percent(tranche.coupon)
+        tranches.append(tranche)
+    context = {"deal": deal, "profile": profile, "tranches": tranches, "rating_scale": RATING_SCALE}
+    return render(request, "investors/product_detail.html", context)
+
+
+@login_required
+@require_POST
+def product_confirm_warning(request: HttpRequest, pk: int, tranche_pk: int) -> HttpResponse:
+    """The investor confirms the special risk warning for a tranche above its level; recorded."""
+    _investor_profile(request)
+    deal = _market_deal(request, pk)
+    tranche = Tranche.objects.filter(deal=deal, pk=tranche_pk).first()
+    if tranche is None:
+        raise Http404(_("No such tranche."))
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm that you have read the warning."))
+        return redirect("product_detail", pk=deal.pk)
+    try:
+        suitability_confirm(actor=request.user, tranche=tranche)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("Your confirmation is recorded; you may register interest in this tranche."))
+    return redirect("product_detail", pk=deal.pk)

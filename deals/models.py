@@ -103,6 +103,10 @@ class PoolAsset(models.Model):
         _("annual default probability"), default=Decimal("0"), validators=UNIT_INTERVAL, **RATE
     )
     recovery_rate = models.DecimalField(_("recovery rate"), default=Decimal("0"), validators=UNIT_INTERVAL, **RATE)
+    # Empowerment deals: the obligor's default probability as priced without the data (the data's effect).
+    default_probability_without_data = models.DecimalField(
+        _("annual default probability without the data"), null=True, blank=True, validators=UNIT_INTERVAL, **RATE
+    )
     data_assets = models.ManyToManyField(
         DataAsset,
         related_name="pool_assets",

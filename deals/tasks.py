@@ -34,3 +34,11 @@ def reap_stale_jobs() -> int:
     for run_id in stale:
         run_audit_verification.delay(run_id)
     return len(stale)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, name="deals.tasks.run_valuation")
+def run_valuation(self, run_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Value the deal of the ValuationRun `run_id` (the valuation queue)."""
+    from .valuation_jobs import valuation_execute
+
+    valuation_execute(run_id=run_id)

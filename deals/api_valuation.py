@@ -1,0 +1,85 @@
+"""REST API of valuation: start a run of a deal, follow its progress, read its results; scoped like the deal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from origination.api import ScopedViewSetMixin, error_responses
+from origination.models import User
+
+from . import valuation_jobs
+from .models import ValuationRun
+from .selectors import deal_list_for
+
+
+class ValuationRunSerializer(serializers.ModelSerializer):
+    """A run with its status and progress; `result` only once it succeeded (and only with ?full=1 in lists)."""
+
+    duration_seconds = serializers.FloatField(read_only=True)
+    result = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ValuationRun
+        fields = [
+            "id", "deal", "status", "progress", "attempts", "n_paths", "seed", "market_parameters", "error",
+            "created_at", "started_at", "finished_at", "duration_seconds", "inputs", "result",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_result(self, run: ValuationRun) -> dict[str, Any] | None:
+        return run.result if self.context.get("with_result", True) else None
+
+
+class ValuationStartSerializer(serializers.Serializer):
+    deal = serializers.IntegerField(help_text=_("The deal to value (compliance approved)."))
+    n_paths = serializers.IntegerField(min_value=1000, max_value=200_000, default=10_000)
+
+
+class ValuationRunViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Valuation runs of the deals the user may see; POST starts one (arranger)."""
+
+    model = ValuationRun
+    serializer_class = ValuationRunSerializer
+    filterset_fields = ["deal", "status"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def scoped_queryset(self, user: User) -> QuerySet[ValuationRun]:
+        return ValuationRun.objects.filter(deal__in=deal_list_for(user)).order_by("-created_at", "-pk")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context["with_result"] = self.action != "list" or self.request.query_params.get("full") == "1"
+        return context
+
+    @extend_schema(
+        request=ValuationStartSerializer, responses={202: ValuationRunSerializer, **error_responses(400, 403, 404, 409)}
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = ValuationStartSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        deal = deal_list_for(request.user).filter(pk=body.validated_data["deal"]).first()  # type: ignore[arg-type]
+        if deal is None:
+            raise Http404
+        run = valuation_jobs.valuation_request(actor=request.user, deal=deal, n_paths=body.validated_data["n_paths"])  # type: ignore[arg-type]
+        run.refresh_from_db()
+        return Response(ValuationRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={200: ValuationRunSerializer, **error_responses(404)})
+    @action(detail=False, url_path=r"latest/(?P<deal_id>\d+)")
+    def latest(self, request: Request, deal_id: str) -> Response:
+        """The latest run of a deal, any status: poll it for progress."""
+        run = self.get_queryset().filter(deal_id=int(deal_id)).first()
+        if run is None:
+            raise Http404
+        return Response(ValuationRunSerializer(run).data)

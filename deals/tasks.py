@@ -23,17 +23,25 @@ def nightly_audit_verification() -> None:
 
 @shared_task(name="deals.tasks.reap_stale_jobs")
 def reap_stale_jobs() -> int:
-    """Celery beat: re-enqueue deal jobs whose worker went silent, so a killed job recovers in minutes."""
+    """Celery beat: re-enqueue jobs whose worker went silent, so a killed job recovers in minutes, not hours."""
     from django.conf import settings
 
+    from investors.models import MatchRun
+    from investors.tasks import run_matching
     from origination.jobs import job_stale_ids
 
-    from .models import AuditVerificationRun
+    from .models import AuditVerificationRun, ValuationRun
 
-    stale = job_stale_ids(model=AuditVerificationRun, older_than_seconds=settings.JOB_STALE_AFTER_SECONDS)
-    for run_id in stale:
-        run_audit_verification.delay(run_id)
-    return len(stale)
+    requeued = 0
+    for model, task in (
+        (AuditVerificationRun, run_audit_verification),
+        (ValuationRun, run_valuation),
+        (MatchRun, run_matching),
+    ):
+        for run_id in job_stale_ids(model=model, older_than_seconds=settings.JOB_STALE_AFTER_SECONDS):
+            task.delay(run_id)
+            requeued += 1
+    return requeued
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, name="deals.tasks.run_valuation")

@@ -108,7 +108,17 @@ def _comparables(deal: Deal, assets: list[DataAsset]) -> tuple[ComparableTransac
     return tuple(found)
 
 
-def valuation_inputs_for(*, deal: Deal, market: MarketParameters, legal_haircut: float, legal_stop_addon: float,
+def _market_inputs(market: MarketParameters | None) -> MarketInputs:
+    """The arranger's curve and spreads; without any on file, the engine's defaults (the same late-2025 levels)."""
+    if market is None:
+        return MarketInputs()
+    return MarketInputs(
+        benchmark_curve=tuple((float(t), float(r)) for t, r in market.benchmark_curve),
+        rating_spreads={k: float(v) for k, v in market.rating_spreads.items()},
+    )
+
+
+def valuation_inputs_for(*, deal: Deal, market: MarketParameters | None, legal_haircut: float, legal_stop_addon: float,
                          open_findings: int) -> tuple[ValuationInputs, dict]:  # fmt: skip
     """The engine's inputs for a deal, and a JSON snapshot of what they were built from."""
     pool = list(deal.pool_assets.prefetch_related("data_assets").order_by("pk"))
@@ -165,10 +175,7 @@ def valuation_inputs_for(*, deal: Deal, market: MarketParameters, legal_haircut:
         pool_assets=tuple(loans),
         enhancement=CreditEnhancementInput(guarantees=tuple(guarantees), reserve_target=reserve),
         fees=FeesInput(senior_fees_bps=SENIOR_FEES_BPS),
-        market=MarketInputs(
-            benchmark_curve=tuple((float(t), float(r)) for t, r in market.benchmark_curve),
-            rating_spreads={k: float(v) for k, v in market.rating_spreads.items()},
-        ),
+        market=_market_inputs(market),
         legal_risk=LegalRisk(
             haircut=legal_haircut, regulatory_stop_probability=legal_stop_addon, open_findings=open_findings
         ),
@@ -186,7 +193,7 @@ def valuation_inputs_for(*, deal: Deal, market: MarketParameters, legal_haircut:
         "tranches": [{"name": t.name, "size": t.size, "coupon": t.coupon, "priority": t.priority} for t in tranches],
         "guarantees": [{"amount": g.amount, "type": g.guarantor_type} for g in guarantees],
         "reserve": reserve,
-        "market_parameters": market.pk,
+        "market_parameters": market.pk if market else None,
         "legal_risk": {"haircut": legal_haircut, "stop_addon": legal_stop_addon, "open_findings": open_findings},
         "tail_months": TAIL_MONTHS,
     }

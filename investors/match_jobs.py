@@ -94,7 +94,7 @@ def tranche_match_row(tranche: Tranche, deal: Deal, privacy: tuple[bool, bool]) 
         "risk_level": tranche.product_risk_level,
         "rating": inputs["rating"],
         "tenor_months": deal.tenor_months,
-        "coupon": tranche.coupon if tranche.coupon is not None else inputs.get("suggested_coupon", 0.0),
+        "coupon": tranche.coupon if tranche.coupon is not None else (inputs.get("suggested_coupon") or 0.0),
         "size": tranche.size,
         "deal_type": deal.deal_type,
         "industry": deal.originator.industry,

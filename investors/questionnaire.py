@@ -92,6 +92,7 @@ QUESTIONS: tuple[Question, ...] = (
         Option("5to10", _("5 to 10 years"), 4),
         Option("gt10", _("More than 10 years"), 5),
     )),
+    # xgettext:no-python-format
     Question("drawdown_reaction", "attitude", _("If the holding fell 10 % in value, the institution would"), (
         Option("sell_all", _("Sell everything at once"), 1),
         Option("sell_part", _("Sell part of it"), 2),

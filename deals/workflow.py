@@ -31,6 +31,18 @@ MIN_REVENUE_MONTHS = 12
 _after_commit_hooks: list[Callable[[int, str], None]] = []
 
 
+# Run inside the move's transaction, after the status change: `effect(deal)`. The issue move allots the book here,
+# so a deal is never issued without its allocation (or allotted without being issued).
+_in_transaction_effects: dict[str, list[Callable[[Deal], None]]] = {}
+
+
+def register_transition_effect(action: str, effect: Callable[[Deal], None]) -> None:
+    """Run `effect(deal)` inside every `action` move's transaction, under the deal's lock."""
+    effects = _in_transaction_effects.setdefault(action, [])
+    if effect not in effects:
+        effects.append(effect)
+
+
 def register_transition_hook(hook: Callable[[int, str], None]) -> None:
     """Run `hook(deal_id, action)` after every committed transition."""
     if hook not in _after_commit_hooks:
@@ -142,6 +154,8 @@ def _deal_transition(
         if transition.target in (DealStatus.WITHDRAWN, DealStatus.REJECTED):
             # A deal that will never issue frees its pledged data assets.
             Pledge.objects.filter(deal=deal, status=PledgeStatus.ACTIVE).update(status=PledgeStatus.RELEASED)
+        for effect in _in_transaction_effects.get(action, []):
+            effect(deal)
         audit_append(
             deal=deal,
             actor=actor,

@@ -1,8 +1,8 @@
-"""What triggers matching: a deal published, a risk profile changed (the nightly run is in the beat schedule)."""
+"""What the investor side does on the deal's moves: re-match on publish and profile change, allot the book at issue."""
 
 from __future__ import annotations
 
-from deals.workflow import register_transition_hook
+from deals.workflow import register_transition_effect, register_transition_hook
 
 from .services import register_profile_change_hook
 
@@ -25,7 +25,14 @@ def _on_profile_change(investor_id: int) -> None:
     match_request(scope=MatchRun.Scope.INVESTOR, scope_id=investor_id)
 
 
+def _allocate_on_issue(deal) -> None:  # type: ignore[no-untyped-def]
+    from .orders import book_allocate
+
+    book_allocate(deal=deal)
+
+
 def connect() -> None:
     """Register the matching triggers (called once from the app config)."""
     register_transition_hook(_on_transition)
+    register_transition_effect("issue", _allocate_on_issue)
     register_profile_change_hook(_on_profile_change)

@@ -95,3 +95,12 @@ def test_issue_allots_pro_rata_at_the_clearing_yield_and_sets_the_coupon(tranche
     assert set(Allocation.objects.values_list("clearing_yield", flat=True)) == {Decimal("0.0210")}
     tranche.refresh_from_db()
     assert tranche.coupon == Decimal("0.0210")
+
+
+def test_the_issue_move_allots_the_book(tranche, arranger_user):
+    from deals.workflow import deal_issue
+
+    for amount, rate in ((6, "0.0200"), (4, "0.0210")):
+        order_place(actor=_investor(), tranche=tranche, amount=amount * M, yield_rate=Decimal(rate))
+    deal_issue(deal=tranche.deal, actor=arranger_user)
+    assert sorted(Allocation.objects.values_list("amount", flat=True)) == [4 * M, 6 * M]

@@ -102,7 +102,20 @@ def _investor_home(user: User) -> dict[str, Any]:
             .order_by("-status_changed_at", "-pk")
         )
     )
-    return {"institution": institution, "profile": profile, "allowed_deal_types": deal_types, "products": products}
+    from investors.selectors import match_list_for
+
+    matches = match_list_for(user)
+    match_counts = {
+        "suitable": matches.filter(eligible=True).count(),
+        "top": list(matches.filter(eligible=True).order_by("-score", "tranche_id")[:5]),
+    }
+    return {
+        "institution": institution,
+        "profile": profile,
+        "allowed_deal_types": deal_types,
+        "products": products,
+        "matches": match_counts,
+    }
 
 
 def _arranger_home(user: User) -> dict[str, Any]:

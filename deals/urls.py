@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import views
+from . import valuation_views, views
 
 urlpatterns = [
     path("deals/", views.deal_list, name="deal_list"),
@@ -17,6 +17,24 @@ urlpatterns = [
     path("deals/<int:pk>/enhancements/<int:part_pk>/remove/", views.enhancement_remove, name="deal_enhancement_remove"),
     path("deals/<int:pk>/pledges/", views.pledge_add, name="deal_pledge_add"),
     path("deals/<int:pk>/pledges/<int:part_pk>/release/", views.pledge_release, name="deal_pledge_release"),
+    path("deals/<int:pk>/valuation/", valuation_views.valuation_page, name="deal_valuation"),
+    path("deals/<int:pk>/valuation/start/", valuation_views.valuation_start, name="deal_valuation_start"),
+    path("deals/<int:pk>/valuation/summary/", valuation_views.valuation_summary, name="deal_valuation_summary"),
+    path(
+        "deals/<int:pk>/valuation/<int:run_id>/progress/",
+        valuation_views.valuation_progress,
+        name="deal_valuation_progress",
+    ),
+    path(
+        "deals/<int:pk>/valuation/<int:run_id>/download.xlsx",
+        valuation_views.valuation_download_xlsx,
+        name="deal_valuation_xlsx",
+    ),
+    path(
+        "deals/<int:pk>/valuation/<int:run_id>/download.csv",
+        valuation_views.valuation_download_csv,
+        name="deal_valuation_csv",
+    ),
     path("market/", views.market, name="market"),
     path("", include("deals.compliance.urls")),
 ]

@@ -138,7 +138,10 @@ def valuation_inputs_for(*, deal: Deal, market: MarketParameters | None, legal_h
             PoolAssetInput(
                 principal=_f(p.principal), annual_rate=_f(p.rate), months_to_maturity=months,
                 annual_pd=_f(p.default_probability), recovery_rate=_f(p.recovery_rate), kind=p.kind,
-                pledged_data_value=sum(float(a.book_value) for a in p.data_assets.all()),
+                # Only a data-pledge obligor pledged its data; in empowerment pools the data prices the obligor.
+                pledged_data_value=sum(float(a.book_value) for a in p.data_assets.all())
+                if deal.deal_type == DealType.DATA_PLEDGE
+                else 0.0,
                 data_driven=deal.deal_type == DealType.DATA_PLEDGE,
                 annual_pd_without_data=None if p.default_probability_without_data is None
                 else _f(p.default_probability_without_data),

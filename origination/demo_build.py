@@ -186,21 +186,25 @@ def _split(total: Decimal, weights: list[float]) -> list[Decimal]:
 
 def _build_pool(*, actor: User, deal: Deal, spec: DealSpec, assets: list[DataAsset]) -> None:
     total = (Decimal(spec.size) * Decimal(spec.overcollateralisation)).quantize(CENT)
-    maturity = add_months(spec.issue_date, spec.tenor_months)
     if spec.pool:
         rows = [
-            (p.obligor, p.city, p.kind, p.weight, [assets[p.asset]], p.rate, p.default_probability, p.recovery_rate)
+            (p.obligor, p.city, p.kind, p.weight, [assets[p.asset]], p.rate, p.default_probability, p.recovery_rate,
+             p.default_probability_without_data, p.term_months or spec.tenor_months)
             for p in spec.pool
-        ]
+        ]  # fmt: skip
     else:
         # Licence revenue: one stream per licensee of each data asset, sized by its share of revenue.
         rows = [
-            (name, city, PoolAssetKind.LICENCE_REVENUE, a_spec.monthly_level * weight, [asset], "0", "0.0080", "0.2000")
+            (name, city, PoolAssetKind.LICENCE_REVENUE, a_spec.monthly_level * weight, [asset], "0", "0.0080", "0.2000",
+             None, spec.tenor_months)
             for a_spec, asset in zip(spec.assets, assets, strict=True)
             for name, city, _type, weight in asset_counterparties(a_spec)
-        ]
+        ]  # fmt: skip
+    if spec.deal_type == DealType.EMPOWERMENT and any(row[8] is None for row in rows):
+        raise ValueError(f"Demo deal {spec.name!r}: every empowerment claim states its PD without the data.")
     principals = _split(total, [row[3] for row in rows])
-    for (obligor, city, kind, _w, data_assets, rate, pd, recovery), principal in zip(rows, principals, strict=True):
+    for row, principal in zip(rows, principals, strict=True):
+        obligor, city, kind, _w, data_assets, rate, pd, recovery, pd_without_data, term = row
         pool_asset_create(
             actor=actor,
             deal=deal,
@@ -210,9 +214,10 @@ def _build_pool(*, actor: User, deal: Deal, spec: DealSpec, assets: list[DataAss
             kind=kind,
             principal=principal,
             rate=Decimal(rate),
-            maturity_date=maturity,
+            maturity_date=add_months(spec.issue_date, term),
             default_probability=Decimal(pd),
             recovery_rate=Decimal(recovery),
+            default_probability_without_data=None if pd_without_data is None else Decimal(pd_without_data),
         )
 
 

@@ -68,28 +68,48 @@ _PLEDGE_BORROWERS = (
      "SME invoice and tax-credit indicators (小微企业发票与纳税信用指标)", 1_300_000, 36),
 )  # fmt: skip
 
+# Empowerment pools: (obligor, city, share of the pool, annual PD priced with the data, PD without it).
 _HOSPITALS = (
-    ("Guizhou Provincial People's Hospital (贵州省人民医院)", "Guiyang", 0.28),
-    ("Affiliated Hospital of Zunyi Medical University (遵义医科大学附属医院)", "Zunyi", 0.22),
-    ("Liupanshui People's Hospital (六盘水市人民医院)", "Liupanshui", 0.18),
-    ("Anshun People's Hospital (安顺市人民医院)", "Anshun", 0.16),
-    ("Bijie First People's Hospital (毕节市第一人民医院)", "Bijie", 0.16),
-)
+    ("Guizhou Provincial People's Hospital (贵州省人民医院)", "Guiyang", 0.15, "0.0060", "0.0100"),
+    ("Affiliated Hospital of Guizhou Medical University (贵州医科大学附属医院)", "Guiyang", 0.14, "0.0060", "0.0110"),
+    ("Affiliated Hospital of Zunyi Medical University (遵义医科大学附属医院)", "Zunyi", 0.13, "0.0070", "0.0120"),
+    ("Zunyi First People's Hospital (遵义市第一人民医院)", "Zunyi", 0.12, "0.0080", "0.0140"),
+    ("Guiyang Second People's Hospital (贵阳市第二人民医院)", "Guiyang", 0.11, "0.0090", "0.0150"),
+    ("Liupanshui People's Hospital (六盘水市人民医院)", "Liupanshui", 0.10, "0.0110", "0.0180"),
+    ("Anshun People's Hospital (安顺市人民医院)", "Anshun", 0.09, "0.0120", "0.0190"),
+    ("Bijie First People's Hospital (毕节市第一人民医院)", "Bijie", 0.08, "0.0130", "0.0210"),
+    ("Qianxinan People's Hospital (黔西南州人民医院)", "Xingyi", 0.08, "0.0130", "0.0210"),
+)  # fmt: skip
 
 _CHARGING_OPERATORS = (
-    ("Shenzhen Bus Group New Energy Co., Ltd. (深圳巴士集团新能源有限公司)", "Shenzhen", 0.34),
-    ("Dongguan Songshan Lake Charging Network Co., Ltd. (东莞松山湖充电网络有限公司)", "Dongguan", 0.24),
-    ("Huizhou Daya Bay Logistics Park Co., Ltd. (惠州大亚湾物流园有限公司)", "Huizhou", 0.22),
-    ("Zhuhai Hengqin Urban Services Co., Ltd. (珠海横琴城市服务有限公司)", "Zhuhai", 0.20),
-)
+    ("Shenzhen Bus Group New Energy Co., Ltd. (深圳巴士集团新能源有限公司)", "Shenzhen", 0.17, "0.0100", "0.0160"),
+    ("Guangzhou Nansha Port Logistics Charging Co., Ltd. (广州南沙港物流充电有限公司)", "Guangzhou", 0.15, "0.0110",
+     "0.0180"),
+    ("Dongguan Songshan Lake Charging Network Co., Ltd. (东莞松山湖充电网络有限公司)", "Dongguan", 0.14, "0.0120",
+     "0.0190"),
+    ("Foshan Shunde Smart Parking Energy Co., Ltd. (佛山顺德智慧停车能源有限公司)", "Foshan", 0.13, "0.0130", "0.0210"),
+    ("Huizhou Daya Bay Logistics Park Co., Ltd. (惠州大亚湾物流园有限公司)", "Huizhou", 0.12, "0.0140", "0.0230"),
+    ("Zhuhai Hengqin Urban Services Co., Ltd. (珠海横琴城市服务有限公司)", "Zhuhai", 0.10, "0.0140", "0.0230"),
+    ("Zhongshan Torch Industrial Park Energy Services Co., Ltd. (中山火炬开发区能源服务有限公司)", "Zhongshan", 0.10,
+     "0.0150", "0.0250"),
+    ("Jiangmen Binjiang New Energy Transport Co., Ltd. (江门滨江新能源交通有限公司)", "Jiangmen", 0.09, "0.0150",
+     "0.0260"),
+)  # fmt: skip
 
+# Retailers' receivables fall due one after another over the two years (months from issue).
 _RETAILERS = (
-    ("Rongcheng Retail Chain Group Co., Ltd. (蓉城零售连锁集团有限公司)", "Chengdu", 0.30),
-    ("Mianyang Fresh Food Supermarkets Co., Ltd. (绵阳生鲜超市有限公司)", "Mianyang", 0.20),
-    ("Deyang Household Goods Distribution Co., Ltd. (德阳日用品配送有限公司)", "Deyang", 0.18),
-    ("Leshan Tourism Retail Co., Ltd. (乐山旅游商业有限公司)", "Leshan", 0.17),
-    ("Yibin Liquor Trading Co., Ltd. (宜宾酒类商贸有限公司)", "Yibin", 0.15),
-)
+    ("Rongcheng Retail Chain Group Co., Ltd. (蓉城零售连锁集团有限公司)", "Chengdu", 0.14, "0.0090", "0.0160", 24),
+    ("Mianyang Fresh Food Supermarkets Co., Ltd. (绵阳生鲜超市有限公司)", "Mianyang", 0.12, "0.0110", "0.0190", 6),
+    ("Deyang Household Goods Distribution Co., Ltd. (德阳日用品配送有限公司)", "Deyang", 0.11, "0.0110", "0.0200", 18),
+    ("Nanchong Jialing Department Store Co., Ltd. (南充嘉陵百货有限公司)", "Nanchong", 0.10, "0.0120", "0.0210", 9),
+    ("Leshan Tourism Retail Co., Ltd. (乐山旅游商业有限公司)", "Leshan", 0.10, "0.0120", "0.0220", 12),
+    ("Yibin Liquor Trading Co., Ltd. (宜宾酒类商贸有限公司)", "Yibin", 0.09, "0.0120", "0.0210", 15),
+    ("Luzhou Jiuxiang Commerce Co., Ltd. (泸州酒乡商贸有限公司)", "Luzhou", 0.09, "0.0130", "0.0230", 21),
+    ("Dazhou Bashan Supermarket Chain Co., Ltd. (达州巴山超市连锁有限公司)", "Dazhou", 0.09, "0.0140", "0.0240", 12),
+    ("Zigong Salt City Convenience Stores Co., Ltd. (自贡盐都便利店有限公司)", "Zigong", 0.08, "0.0140", "0.0250", 18),
+    ("Suining Chuanzhong Agricultural Products Wholesale Co., Ltd. (遂宁川中农产品批发有限公司)", "Suining", 0.08,
+     "0.0150", "0.0250", 24),
+)  # fmt: skip
 
 ISSUED_2025: tuple[DealSpec, ...] = (
     DealSpec(
@@ -111,9 +131,9 @@ ISSUED_2025: tuple[DealSpec, ...] = (
         DealType.LICENCE_REVENUE, 450 * M, 36, Exchange.SSE,
         "Guotai Junan Securities", "Bank of Shanghai (custodian)", DealStatus.ISSUED, dt.date(2025, 5, 22),
         assets=(
-            AssetSpec("Urban road traffic-flow data (城市道路交通流量数据)", "transport", 10_400_000, 48,
+            AssetSpec("Urban road traffic-flow data (城市道路交通流量数据)", "transport", 9_200_000, 48,
                       "6,800 sensors, 310 million records a month", grade="important", counterparties=4),
-            AssetSpec("Public-transit smart-card ridership data (公共交通一卡通客流数据)", "transport", 3_600_000, 36,
+            AssetSpec("Public-transit smart-card ridership data (公共交通一卡通客流数据)", "transport", 3_200_000, 36,
                       "9.2 million cards, 600 million trips a year", cp_offset=3, counterparties=2),
         ),
         tranches=capital_structure(450 * M, "0.0195", mezzanine_coupon="0.0255"),
@@ -131,13 +151,13 @@ ISSUED_2025: tuple[DealSpec, ...] = (
                       2_300_000, 36, "212 hospitals, 41 million encounters", grade="important", counterparties=4),
         ),
         pool=tuple(
-            PoolSpec(name, city, PoolAssetKind.LEASE, weight, 0, rate="0.0520", default_probability="0.0090",
-                     recovery_rate="0.5500")
-            for name, city, weight in _HOSPITALS
+            PoolSpec(name, city, PoolAssetKind.LEASE, weight, 0, rate="0.0520", default_probability=pd,
+                     recovery_rate="0.5500", default_probability_without_data=pd_without)
+            for name, city, weight, pd, pd_without in _HOSPITALS
         ),
         tranches=capital_structure(320 * M, "0.0200", mezzanine_coupon="0.0270"),
         guarantees=(
-            GuaranteeSpec(GuarantorType.STATE_OWNED_DEBTOR, "Five public hospitals of the Guizhou Health Commission (state-owned lessees)",
+            GuaranteeSpec(GuarantorType.STATE_OWNED_DEBTOR, "Nine public hospitals of the Guizhou Health Commission (state-owned lessees)",
                           320 * M, "Lessees are public hospitals; lease payments are budgeted state-owned obligations"),
         ),
         data_effect="Hospital operating and claims data re-priced lessee default risk: average annual PD 1.5 % -> 0.9 %.",
@@ -152,13 +172,15 @@ ISSUED_2025: tuple[DealSpec, ...] = (
             for i, (borrower, _city, sector, data, level, months) in enumerate(_PLEDGE_BORROWERS)
         ),
         pool=tuple(
-            PoolSpec(borrower, city, PoolAssetKind.LOAN, weight, i, rate=rate, default_probability=pd)
-            for i, ((borrower, city, *_), weight, rate, pd) in enumerate(
+            PoolSpec(borrower, city, PoolAssetKind.LOAN, weight, i, rate=rate, default_probability=pd,
+                     recovery_rate=recovery)
+            for i, ((borrower, city, *_), weight, rate, pd, recovery) in enumerate(
                 zip(
                     _PLEDGE_BORROWERS,
                     (0.14, 0.08, 0.16, 0.11, 0.09, 0.07, 0.12, 0.13, 0.10),
                     ("0.0510", "0.0560", "0.0480", "0.0530", "0.0550", "0.0580", "0.0520", "0.0500", "0.0490"),
-                    ("0.0150", "0.0240", "0.0120", "0.0180", "0.0200", "0.0250", "0.0160", "0.0140", "0.0130"),
+                    ("0.0100", "0.0140", "0.0080", "0.0120", "0.0130", "0.0150", "0.0110", "0.0090", "0.0090"),
+                    ("0.5000", "0.4500", "0.5500", "0.4500", "0.4500", "0.4000", "0.5000", "0.5000", "0.5500"),
                     strict=True,
                 )
             )
@@ -168,7 +190,7 @@ ISSUED_2025: tuple[DealSpec, ...] = (
             GuaranteeSpec(GuarantorType.GUARANTEE_COMPANY, "Zhejiang Provincial Financing Guarantee Co., Ltd. (浙江省融资担保有限公司)",
                           342 * M, "Joint-liability guarantee of Senior A"),
         ),
-        overcollateralisation="1.05",
+        overcollateralisation="1.10",
         returned_with="Attach the PBoC unified registry filing certificates for the pledges of borrowers 7 to 9.",
     ),
     DealSpec(
@@ -198,9 +220,9 @@ ISSUED_2025: tuple[DealSpec, ...] = (
                       cp_offset=1, counterparties=3, growth=0.30),
         ),
         pool=tuple(
-            PoolSpec(name, city, PoolAssetKind.LEASE, weight, 0, rate="0.0550", default_probability="0.0130",
-                     recovery_rate="0.3500")
-            for name, city, weight in _CHARGING_OPERATORS
+            PoolSpec(name, city, PoolAssetKind.LEASE, weight, 0, rate="0.0550", default_probability=pd,
+                     recovery_rate="0.4500", default_probability_without_data=pd_without)
+            for name, city, weight, pd, pd_without in _CHARGING_OPERATORS
         ),
         tranches=capital_structure(250 * M, "0.0207", mezzanine=0.0),
         guarantees=(
@@ -221,15 +243,16 @@ ISSUED_2025: tuple[DealSpec, ...] = (
                       accounting="not_recognised"),
         ),
         pool=tuple(
-            PoolSpec(name, city, PoolAssetKind.RECEIVABLE, weight, i % 2, rate="0.0480", default_probability="0.0170",
-                     recovery_rate="0.3000")
-            for i, (name, city, weight) in enumerate(_RETAILERS)
+            PoolSpec(name, city, PoolAssetKind.RECEIVABLE, weight, i % 2, rate="0.0480", default_probability=pd,
+                     recovery_rate="0.4500", default_probability_without_data=pd_without, term_months=term)
+            for i, (name, city, weight, pd, pd_without, term) in enumerate(_RETAILERS)
         ),
         tranches=capital_structure(190 * M, "0.0228", mezzanine_coupon="0.0310", mezzanine_rating="AA"),
         guarantees=(
             GuaranteeSpec(GuarantorType.GUARANTEE_COMPANY, "Sichuan Provincial Financing Re-guarantee Co., Ltd. (四川省融资再担保有限公司)",
                           171 * M, "Guarantee of Senior A principal and interest"),
         ),
-        data_effect="Store-level sales data priced each retailer's receivables: average annual PD 2.6 % -> 1.7 %.",
+        overcollateralisation="1.12",
+        data_effect="Store-level sales data priced each retailer's receivables: average annual PD 2.1 % -> 1.2 %.",
     ),
 )  # fmt: skip

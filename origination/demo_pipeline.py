@@ -14,12 +14,61 @@ from deals.choices import DealStatus, DealType, Exchange, GuarantorType, PoolAss
 from .demo_specs import AssetSpec, DealSpec, GuaranteeSpec, M, PoolSpec, capital_structure
 
 _LOGISTICS_BORROWERS = (
+    # (borrower, city, sector, pledged data, monthly revenue of the data, months of history, share of the pool,
+    #  annual PD, recovery rate)
     ("Shanghai Lingang Freight Data Co., Ltd. (上海临港货运数据有限公司)", "Shanghai", "transport",
-     "Heavy-truck freight telematics data (重卡货运车联网数据)", 1_600_000, 36, 0.45),
+     "Heavy-truck freight telematics data (重卡货运车联网数据)", 1_600_000, 36, 0.18, "0.0100", "0.5000"),
     ("Suzhou Industrial Park Warehouse Data Co., Ltd. (苏州工业园区仓储数据有限公司)", "Suzhou", "transport",
-     "Bonded-warehouse inventory data (保税仓储库存数据)", 900_000, 30, 0.30),
+     "Bonded-warehouse inventory data (保税仓储库存数据)", 900_000, 30, 0.14, "0.0110", "0.5000"),
     ("Kunshan Cross-border E-commerce Logistics Co., Ltd. (昆山跨境电商物流有限公司)", "Kunshan", "consumer",
-     "Parcel routing and delivery data (包裹路由与派送数据)", 1_100_000, 28, 0.25),
+     "Parcel routing and delivery data (包裹路由与派送数据)", 1_100_000, 28, 0.13, "0.0130", "0.4500"),
+    ("Ningbo Meishan Bonded Port Data Co., Ltd. (宁波梅山保税港数据有限公司)", "Ningbo", "transport",
+     "Bonded-port customs clearance data (保税港通关数据)", 1_250_000, 40, 0.12, "0.0090", "0.5500"),
+    ("Wuxi Smart Freight Matching Co., Ltd. (无锡智慧货运撮合有限公司)", "Wuxi", "transport",
+     "Truckload matching and freight-rate data (整车运力撮合与运价数据)", 820_000, 30, 0.12, "0.0140", "0.4500"),
+    ("Nantong Cold-Chain Warehousing Co., Ltd. (南通冷链仓储有限公司)", "Nantong", "transport",
+     "Cold-store temperature and throughput data (冷库温控与吞吐数据)", 680_000, 32, 0.11, "0.0120", "0.5000"),
+    ("Jiaxing Port Multimodal Data Co., Ltd. (嘉兴港多式联运数据有限公司)", "Jiaxing", "transport",
+     "Rail-water multimodal container tracking data (铁水联运集装箱追踪数据)", 740_000, 28, 0.10, "0.0110",
+     "0.5000"),
+    ("Changzhou Auto Parts Supply-Chain Data Co., Ltd. (常州汽配供应链数据有限公司)", "Changzhou", "manufacturing",
+     "Auto-parts inbound logistics data (汽配入厂物流数据)", 560_000, 26, 0.10, "0.0150", "0.4500"),
+)  # fmt: skip
+
+# Empowerment pools: (obligor, city, share of the pool, annual PD priced with the data, PD without it).
+_RIDE_HAILING_FLEETS = (
+    ("Shanghai Jinjiang Ride-hailing Fleet Co., Ltd. (上海锦江网约车车队有限公司)", "Shanghai", 0.17, "0.0110", "0.0180"),
+    ("Minhang Shared Mobility Co., Ltd. (闵行共享出行有限公司)", "Shanghai", 0.15, "0.0130", "0.0220"),
+    ("Jiading Green Taxi Co., Ltd. (嘉定绿色出租汽车有限公司)", "Shanghai", 0.13, "0.0120", "0.0200"),
+    ("Pudong Airport Express Car Rental Co., Ltd. (浦东机场快车汽车租赁有限公司)", "Shanghai", 0.12, "0.0130", "0.0230"),
+    ("Songjiang University Town Mobility Services Co., Ltd. (松江大学城出行服务有限公司)", "Shanghai", 0.11, "0.0140",
+     "0.0250"),
+    ("Qingpu Hongqiao Hub Car Services Co., Ltd. (青浦虹桥枢纽汽车服务有限公司)", "Shanghai", 0.11, "0.0140", "0.0240"),
+    ("Kunshan Yangcheng Lake Ride-hailing Co., Ltd. (昆山阳澄湖网约车有限公司)", "Kunshan", 0.11, "0.0150", "0.0260"),
+    ("Baoshan Riverside Taxi Co., Ltd. (宝山滨江出租汽车有限公司)", "Shanghai", 0.10, "0.0150", "0.0270"),
+)  # fmt: skip
+
+_STORAGE_OPERATORS = (
+    ("Shenzhen Longgang Energy Storage Co., Ltd. (深圳龙岗储能有限公司)", "Shenzhen", 0.17, "0.0100", "0.0140"),
+    ("Guangzhou Nansha Microgrid Co., Ltd. (广州南沙微电网有限公司)", "Guangzhou", 0.15, "0.0110", "0.0150"),
+    ("Dongguan Humen Industrial Energy Storage Co., Ltd. (东莞虎门工业储能有限公司)", "Dongguan", 0.13, "0.0120",
+     "0.0160"),
+    ("Foshan Nanhai Grid-side Storage Co., Ltd. (佛山南海电网侧储能有限公司)", "Foshan", 0.12, "0.0120", "0.0160"),
+    ("Huizhou Zhongkai Storage Power Station Co., Ltd. (惠州仲恺储能电站有限公司)", "Huizhou", 0.12, "0.0130", "0.0170"),
+    ("Zhuhai Gaolan Port Energy Storage Co., Ltd. (珠海高栏港储能有限公司)", "Zhuhai", 0.11, "0.0130", "0.0170"),
+    ("Jiangmen Xinhui Solar-plus-Storage Co., Ltd. (江门新会光储有限公司)", "Jiangmen", 0.10, "0.0140", "0.0180"),
+    ("Zhaoqing High-tech Zone Energy Storage Co., Ltd. (肇庆高新区储能有限公司)", "Zhaoqing", 0.10, "0.0150", "0.0190"),
+)  # fmt: skip
+
+_CHRONIC_CARE_HOSPITALS = (
+    ("Qiandongnan People's Hospital (黔东南州人民医院)", "Kaili", 0.16, "0.0080", "0.0130"),
+    ("Tongren People's Hospital (铜仁市人民医院)", "Tongren", 0.15, "0.0090", "0.0140"),
+    ("Qiannan People's Hospital (黔南州人民医院)", "Duyun", 0.14, "0.0090", "0.0150"),
+    ("Guiyang Fourth People's Hospital (贵阳市第四人民医院)", "Guiyang", 0.12, "0.0090", "0.0150"),
+    ("Zunyi Second People's Hospital (遵义市第二人民医院)", "Zunyi", 0.12, "0.0100", "0.0160"),
+    ("Renhuai People's Hospital (仁怀市人民医院)", "Renhuai", 0.11, "0.0110", "0.0180"),
+    ("Panzhou People's Hospital (盘州市人民医院)", "Panzhou", 0.10, "0.0120", "0.0190"),
+    ("Qingzhen People's Hospital (清镇市人民医院)", "Qingzhen", 0.10, "0.0120", "0.0190"),
 )  # fmt: skip
 
 PIPELINE: tuple[DealSpec, ...] = (
@@ -53,18 +102,19 @@ PIPELINE: tuple[DealSpec, ...] = (
         assets=tuple(
             AssetSpec(data, sector, level, months, "pledged collateral, monthly extracts", holder=borrower,
                       counterparties=2, cp_offset=i + 1)
-            for i, (borrower, _city, sector, data, level, months, _w) in enumerate(_LOGISTICS_BORROWERS)
+            for i, (borrower, _city, sector, data, level, months, *_) in enumerate(_LOGISTICS_BORROWERS)
         ),
         pool=tuple(
-            PoolSpec(borrower, city, PoolAssetKind.LOAN, weight, i, rate="0.0530", default_probability="0.0180")
-            for i, (borrower, city, _s, _d, _l, _m, weight) in enumerate(_LOGISTICS_BORROWERS)
+            PoolSpec(borrower, city, PoolAssetKind.LOAN, weight, i, rate="0.0530", default_probability=pd,
+                     recovery_rate=recovery)
+            for i, (borrower, city, _s, _d, _l, _m, weight, pd, recovery) in enumerate(_LOGISTICS_BORROWERS)
         ),
         tranches=capital_structure(150 * M, "0.0215", mezzanine_coupon="0.0290", mezzanine_rating="AA"),
         guarantees=(
             GuaranteeSpec(GuarantorType.GUARANTEE_COMPANY, "Shanghai Municipal Financing Guarantee Co., Ltd. (上海市融资担保有限公司)",
                           135 * M, "Joint-liability guarantee of Senior A"),
         ),
-        overcollateralisation="1.06",
+        overcollateralisation="1.10",
     ),
     # ... and one sent back by compliance.
     DealSpec(
@@ -76,20 +126,17 @@ PIPELINE: tuple[DealSpec, ...] = (
                       "38,000 vehicles, 2.3 billion GPS points a month", grade="important", sensitive=True,
                       cp_offset=2, counterparties=3),
         ),
-        pool=(
-            PoolSpec("Shanghai Jinjiang Ride-hailing Fleet Co., Ltd. (上海锦江网约车车队有限公司)", "Shanghai",
-                     PoolAssetKind.LEASE, 0.40, 0, rate="0.0580", default_probability="0.0160"),
-            PoolSpec("Minhang Shared Mobility Co., Ltd. (闵行共享出行有限公司)", "Shanghai", PoolAssetKind.LEASE, 0.35, 0,
-                     rate="0.0600", default_probability="0.0190"),
-            PoolSpec("Jiading Green Taxi Co., Ltd. (嘉定绿色出租汽车有限公司)", "Shanghai", PoolAssetKind.LEASE, 0.25, 0,
-                     rate="0.0590", default_probability="0.0170"),
+        pool=tuple(
+            PoolSpec(name, city, PoolAssetKind.LEASE, weight, 0, rate="0.0590", default_probability=pd,
+                     recovery_rate="0.5000", default_probability_without_data=pd_without)
+            for name, city, weight, pd, pd_without in _RIDE_HAILING_FLEETS
         ),
-        tranches=capital_structure(220 * M, "0.0210", mezzanine_coupon="0.0285"),
+        tranches=capital_structure(220 * M, "0.0210", senior=0.88, mezzanine=0.06, mezzanine_coupon="0.0285"),
         returned_with=(
             "Trip trajectories are sensitive personal information (PIPL art. 28): upload the PIPIA report and the "
             "evidence of separate consent for provision to the lessor (PIPL arts. 29 and 55)."
         ),
-        data_effect="Driving-behaviour scores priced each fleet's lease: average annual PD 2.4 % -> 1.7 %.",
+        data_effect="Driving-behaviour scores priced each fleet's lease: average annual PD 2.3 % -> 1.3 %.",
     ),
     # Company B (bob): a complete draft ready to submit ...
     DealSpec(
@@ -97,7 +144,7 @@ PIPELINE: tuple[DealSpec, ...] = (
         DealType.LICENCE_REVENUE, 160 * M, 36, Exchange.SZSE, "China Merchants Securities", "Ping An Bank (custodian)",
         DealStatus.DRAFT, dt.date(2027, 5, 28),
         assets=(
-            AssetSpec("Distributed PV generation data (分布式光伏发电数据)", "energy", 2_600_000, 30,
+            AssetSpec("Distributed PV generation data (分布式光伏发电数据)", "energy", 3_300_000, 30,
                       "21,000 rooftop systems, 15-minute output", cp_offset=3, counterparties=3, growth=0.28),
         ),
         tranches=capital_structure(160 * M, "0.0205", mezzanine_coupon="0.0275"),
@@ -111,18 +158,17 @@ PIPELINE: tuple[DealSpec, ...] = (
             AssetSpec("Energy-storage dispatch and cycling data (储能调度与循环数据)", "energy", 1_200_000, 26,
                       "640 MWh of storage, second-level cycling logs", short_right=True, cp_offset=4, growth=0.35),
         ),
-        pool=(
-            PoolSpec("Shenzhen Longgang Energy Storage Co., Ltd. (深圳龙岗储能有限公司)", "Shenzhen", PoolAssetKind.LEASE,
-                     0.55, 0, rate="0.0560", default_probability="0.0150"),
-            PoolSpec("Guangzhou Nansha Microgrid Co., Ltd. (广州南沙微电网有限公司)", "Guangzhou", PoolAssetKind.LEASE,
-                     0.45, 0, rate="0.0570", default_probability="0.0160"),
+        pool=tuple(
+            PoolSpec(name, city, PoolAssetKind.LEASE, weight, 0, rate="0.0560", default_probability=pd,
+                     recovery_rate="0.4500", default_probability_without_data=pd_without)
+            for name, city, weight, pd, pd_without in _STORAGE_OPERATORS
         ),
         tranches=capital_structure(180 * M, "0.0212", mezzanine=0.0),
         guarantees=(
             GuaranteeSpec(GuarantorType.BANK_GUARANTEE_LETTER, "Ping An Bank Shenzhen Branch (平安银行深圳分行)",
                           162 * M, "Letter of guarantee for Senior A"),
         ),
-        data_effect="Cycling data priced battery degradation into the leases: average annual PD 1.9 % -> 1.5 %.",
+        data_effect="Cycling data priced battery degradation into the leases: average annual PD 1.6 % -> 1.2 %.",
     ),
     # ... and one approved by compliance, waiting for valuation.
     DealSpec(
@@ -130,7 +176,7 @@ PIPELINE: tuple[DealSpec, ...] = (
         DealType.LICENCE_REVENUE, 140 * M, 36, Exchange.SZSE, "China Merchants Securities", "Ping An Bank (custodian)",
         DealStatus.COMPLIANCE_APPROVED, dt.date(2027, 2, 26),
         assets=(
-            AssetSpec("Commercial building energy-use data (商业楼宇能耗数据)", "energy", 2_200_000, 36,
+            AssetSpec("Commercial building energy-use data (商业楼宇能耗数据)", "energy", 3_300_000, 36,
                       "2,700 buildings, hourly sub-metering", cp_offset=2, counterparties=3),
         ),
         tranches=capital_structure(140 * M, "0.0202", mezzanine_coupon="0.0270"),
@@ -144,17 +190,14 @@ PIPELINE: tuple[DealSpec, ...] = (
             AssetSpec("Chronic-disease management cohort data (慢病管理队列数据)", "healthcare", 1_600_000, 30,
                       "1.8 million patients, 7 years of follow-up", grade="important", cp_offset=1),
         ),
-        pool=(
-            PoolSpec("Qiandongnan People's Hospital (黔东南州人民医院)", "Kaili", PoolAssetKind.LEASE, 0.35, 0,
-                     rate="0.0510", default_probability="0.0100", recovery_rate="0.5500"),
-            PoolSpec("Tongren People's Hospital (铜仁市人民医院)", "Tongren", PoolAssetKind.LEASE, 0.35, 0,
-                     rate="0.0510", default_probability="0.0100", recovery_rate="0.5500"),
-            PoolSpec("Qiannan People's Hospital (黔南州人民医院)", "Duyun", PoolAssetKind.LEASE, 0.30, 0,
-                     rate="0.0520", default_probability="0.0110", recovery_rate="0.5500"),
+        pool=tuple(
+            PoolSpec(name, city, PoolAssetKind.LEASE, weight, 0, rate="0.0510", default_probability=pd,
+                     recovery_rate="0.5500", default_probability_without_data=pd_without)
+            for name, city, weight, pd, pd_without in _CHRONIC_CARE_HOSPITALS
         ),
         tranches=capital_structure(260 * M, "0.0205", mezzanine_coupon="0.0275"),
         guarantees=(
-            GuaranteeSpec(GuarantorType.STATE_OWNED_DEBTOR, "Three public hospitals of the Guizhou Health Commission (state-owned lessees)",
+            GuaranteeSpec(GuarantorType.STATE_OWNED_DEBTOR, "Eight public hospitals of the Guizhou Health Commission (state-owned lessees)",
                           260 * M, "Lessees are public hospitals; lease payments are budgeted state-owned obligations"),
         ),
         data_effect="Cohort outcomes priced each hospital's lease: average annual PD 1.6 % -> 1.0 %.",

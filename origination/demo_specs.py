@@ -102,6 +102,9 @@ class PoolSpec:
     rate: str = "0.0500"
     default_probability: str = "0.0120"
     recovery_rate: str = "0.4000"
+    # Empowerment: the obligor's PD as priced without the data (the data's effect is the difference).
+    default_probability_without_data: str | None = None
+    term_months: int | None = None  # months from issue to the claim's maturity; the deal's tenor by default
 
 
 @dataclass(frozen=True)

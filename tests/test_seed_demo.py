@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -13,8 +14,10 @@ from django.test import override_settings
 
 from deals.audit import audit_verify
 from deals.choices import DealStatus, DealType, TrancheClass
-from deals.models import AuditEvent, Deal, Pledge
+from deals.models import AuditEvent, Deal, MarketParameters, Pledge
 from deals.selectors import deal_list_for, market_summary
+from deals.valuation import RATING_SCALE, value_deal
+from deals.valuation_inputs import valuation_inputs_for
 from deals.workflow import deal_submission_problems
 from investors.models import Investor, RiskProfile
 from origination.models import DataAsset, DataRight, Originator, RevenueRecord, User
@@ -25,6 +28,7 @@ pytestmark = pytest.mark.django_db
 # DESIGN.md section 1 (Securities Daily, 2025-11-20).
 SIZES_M = [600, 450, 380, 320, 300, 250, 190]  # sum: 2,490 m
 SENIOR_COUPONS_PCT = ["1.85", "1.95", "2.00", "2.05", "2.08", "2.07", "2.28"]  # 14.28 / 7 = 2.04
+POOL_DEALS = [DealType.DATA_PLEDGE, DealType.EMPOWERMENT]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -219,3 +223,49 @@ def test_seed_refuses_a_demo_username_that_belongs_to_another_company():
 
     with pytest.raises(CommandError, match="bob"):
         call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_loan_and_lease_pools_are_granular_with_sensible_credit_terms():
+    deals = Deal.objects.filter(deal_type__in=POOL_DEALS)
+    assert deals.count() >= 8
+    for deal in deals:
+        pool = list(deal.pool_assets.all())
+        assert len({p.obligor for p in pool}) >= 8, deal.name
+        assert all(Decimal("0.006") <= p.default_probability <= Decimal("0.015") for p in pool), deal.name
+        assert all(Decimal("0.40") <= p.recovery_rate <= Decimal("0.60") for p in pool), deal.name
+        juniors = sum(t.size for t in deal.tranches.exclude(tranche_class=TrancheClass.SENIOR))
+        overcollateral = sum(p.principal for p in pool) - deal.target_size
+        assert Decimal("0.15") <= (juniors + overcollateral) / deal.target_size <= Decimal("0.25"), deal.name
+
+
+def test_empowerment_obligors_carry_their_pd_without_the_data_as_the_deal_states_it():
+    deals = Deal.objects.filter(deal_type=DealType.EMPOWERMENT)
+    assert deals.count() >= 5
+    for deal in deals:
+        pool = list(deal.pool_assets.prefetch_related("data_assets"))
+        assert all(p.default_probability_without_data > p.default_probability for p in pool), deal.name
+        # The data asset's description states the effect as principal-weighted averages: "PD 1.5 % -> 0.9 %".
+        stated = re.search(r"PD (\d+\.\d) % -> (\d+\.\d) %", pool[0].data_assets.first().description)
+        assert stated, deal.name
+        principal = sum(p.principal for p in pool)
+        without = sum(p.principal * p.default_probability_without_data for p in pool) / principal
+        with_data = sum(p.principal * p.default_probability for p in pool) / principal
+        assert (f"{without * 100:.1f}", f"{with_data * 100:.1f}") == stated.groups(), deal.name
+
+
+def test_every_senior_tranche_values_at_aa_or_better_with_a_coupon_between_1_8_and_2_6_percent():
+    """Issue 4's acceptance on the structure alone: 10,000 paths, no legal-risk premium from open findings."""
+    market = MarketParameters.objects.get()
+    valued = 0
+    for deal in Deal.objects.exclude(status=DealStatus.DRAFT):
+        inputs, _ = valuation_inputs_for(deal=deal, market=market, legal_haircut=0, legal_stop_addon=0, open_findings=0)
+        result = value_deal(inputs, n_paths=10_000).to_dict()
+        seniors = [t for t in result["tranches"] if t["tranche_class"] == TrancheClass.SENIOR]
+        assert seniors, deal.name
+        for tranche in seniors:
+            assert RATING_SCALE.index(tranche["implied_rating"]) <= RATING_SCALE.index("AA"), (deal.name, tranche)
+            assert 0.018 <= tranche["suggested_coupon"]["coupon"] <= 0.026, (deal.name, tranche)
+        if deal.deal_type == DealType.EMPOWERMENT:
+            assert result["empowerment"] is not None, deal.name
+        valued += 1
+    assert valued >= 14

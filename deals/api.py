@@ -386,7 +386,7 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         if data["action"] == "issue" and data.get("issue_date"):
             workflow.deal_issue(deal=deal, actor=request.user, issue_date=data["issue_date"])
         else:
-            workflow.deal_transition(deal=deal, action=data["action"], actor=request.user, reason=data["reason"])
+            workflow.deal_move(deal=deal, action=data["action"], actor=request.user, reason=data["reason"])
         return self._detail_response(deal.pk)
 
     @extend_schema(responses={200: AuditEventSerializer(many=True), **error_responses(404)})

@@ -9,3 +9,7 @@ class DealsConfig(AppConfig):
 
     name = "deals"
     verbose_name = _("Deals")
+
+    def ready(self) -> None:
+        # Registers what the valuation does on the workflow's moves (closing runs when a failure is recorded).
+        from . import valuation_jobs  # noqa: F401

@@ -9,6 +9,7 @@ retried. Running the task twice stores one result.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.db import transaction
@@ -88,6 +89,7 @@ def valuation_execute(*, run_id: int) -> None:
     """Claim the run, value the deal, store the result and move the deal to 'valued'; safe to run twice."""
     token = job_claim(model=ValuationRun, job_id=run_id)
     if token is None:
+        _release_deal_of_abandoned_run(run_id)
         return
     run = ValuationRun.objects.select_related("deal", "market_parameters").get(pk=run_id)
     deal = run.deal
@@ -130,6 +132,29 @@ def valuation_execute(*, run_id: int) -> None:
             ):
                 workflow.deal_fail_valuation(deal=deal, reason=_("Valuation failed: %(reason)s") % {"reason": reason})
         raise
+
+
+def _release_deal_of_abandoned_run(run_id: int) -> None:
+    """A run given up after too many attempts leaves its deal 'valuing': move it back, with the run's reason."""
+    run = ValuationRun.objects.select_related("deal").filter(pk=run_id, status="failed").first()
+    if run is None or run.deal.status != DealStatus.VALUING:
+        return
+    if ValuationRun.objects.filter(deal=run.deal, status__in=["queued", "running"]).exists():
+        return
+    with contextlib.suppress(DomainError):  # another path moved the deal meanwhile
+        workflow.deal_fail_valuation(deal=run.deal, reason=run.error or _("The valuation was given up."))
+
+
+def _close_open_runs(deal: Deal) -> None:
+    """The arranger recorded the valuation as failed: runs still queued or running are closed with that reason."""
+    from django.utils import timezone
+
+    ValuationRun.objects.filter(deal=deal, status__in=["queued", "running"]).update(
+        status="failed", error=_("Recorded as failed by the arranger."), finished_at=timezone.now(), claim_token=None
+    )
+
+
+workflow.register_transition_effect("fail_valuation", _close_open_runs)
 
 
 def latest_valuation(*, deal: Deal) -> ValuationRun | None:

@@ -202,7 +202,7 @@ def deal_transition(request: HttpRequest, pk: int) -> HttpResponse:
         if action == "issue":
             deal = workflow.deal_issue(deal=deal, actor=user, issue_date=form.cleaned_data["issue_date"])
         else:
-            deal = workflow.deal_transition(deal=deal, action=action, actor=user, reason=form.cleaned_data["reason"])
+            deal = workflow.deal_move(deal=deal, action=action, actor=user, reason=form.cleaned_data["reason"])
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:

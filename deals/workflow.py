@@ -179,8 +179,18 @@ def _actor_label(actor: Any) -> str:
 
 
 def deal_transition(*, deal: Deal, action: str, actor: Any, reason: str = "") -> Deal:
-    """Make the named workflow move; the API and pages dispatch here by action name."""
+    """Make the named workflow move; the API and pages dispatch here by action name (via `deal_move`)."""
     return _deal_transition(deal_id=deal.pk, action=action, actor=actor, reason=reason)
+
+
+def deal_move(*, deal: Deal, action: str, actor: Any, reason: str = "") -> Deal:
+    """What a button or an API call asks for by name: starting a valuation also queues its run."""
+    if action == "start_valuation":
+        from .valuation_jobs import valuation_request
+
+        valuation_request(actor=actor, deal=deal)
+        return Deal.objects.get(pk=deal.pk)
+    return deal_transition(deal=deal, action=action, actor=actor, reason=reason)
 
 
 def deal_submit(*, deal: Deal, actor: Any) -> Deal:

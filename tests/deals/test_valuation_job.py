@@ -153,3 +153,36 @@ def test_api_starts_a_run_and_returns_its_result_scoped_like_the_deal(user_a, us
     again = api_as(arranger_user).post("/api/valuation-runs/", {"deal": deal.pk})
     assert again.status_code == 409
     assert again.json()["code"] == "invalid_transition"
+
+
+def test_the_start_valuation_button_queues_a_run(user_a, compliance_user, arranger_user, client,
+                                                 django_capture_on_commit_callbacks):  # fmt: skip
+    deal = _approved_licence_deal(user_a, compliance_user)
+    client.force_login(arranger_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/deals/{deal.pk}/transition/", {"action": "start_valuation"})
+    deal.refresh_from_db()
+    assert deal.status == DealStatus.VALUED
+    assert ValuationRun.objects.get(deal=deal).status == JobStatus.SUCCEEDED
+
+
+def test_recording_a_failure_closes_the_open_run_so_it_can_be_retried(user_a, compliance_user, arranger_user):
+    deal = _approved_licence_deal(user_a, compliance_user)
+    run = valuation_jobs.valuation_request(actor=arranger_user, deal=deal, n_paths=1000)  # enqueue never fires here
+    workflow.deal_fail_valuation(deal=deal, actor=arranger_user, reason="worker pool down")
+    run.refresh_from_db()
+    assert run.status == JobStatus.FAILED
+    assert "arranger" in run.error
+    assert valuation_jobs.valuation_request(actor=arranger_user, deal=deal, n_paths=1000).pk != run.pk
+
+
+def test_a_run_given_up_after_its_attempts_moves_the_deal_back(user_a, compliance_user, arranger_user, settings):
+    deal = _approved_licence_deal(user_a, compliance_user)
+    run = valuation_jobs.valuation_request(actor=arranger_user, deal=deal, n_paths=1000)
+    ValuationRun.objects.filter(pk=run.pk).update(attempts=settings.JOB_MAX_ATTEMPTS)
+    valuation_jobs.valuation_execute(run_id=run.pk)
+    run.refresh_from_db()
+    deal.refresh_from_db()
+    assert run.status == JobStatus.FAILED
+    assert "Gave up after" in run.error
+    assert deal.status == DealStatus.COMPLIANCE_APPROVED

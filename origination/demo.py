@@ -165,5 +165,10 @@ def seed_demo() -> SeedReport:
                 actors={"originator": staff[deal_spec.originator], "compliance": carol, "arranger": arthur},
                 created=created,
             )
+        if created.get("deals"):
+            # Every investor against every product on the market, once the demo is committed.
+            from investors.match_jobs import match_request
+
+            match_request()
     report.accounts = _accounts([arthur, carol, *staff.values(), *investor_staff])
     return report

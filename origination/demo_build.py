@@ -18,6 +18,7 @@ from deals import workflow
 from deals.choices import DealStatus, DealType, EnhancementKind, PoolAssetKind, TrancheClass
 from deals.models import Deal
 from deals.services import credit_enhancement_create, deal_create, pledge_create, pool_asset_create, tranche_create
+from deals.valuation_jobs import valuation_execute, valuation_request
 
 from .choices import RightType
 from .demo_compliance import complete_review, start_review_answers
@@ -271,6 +272,9 @@ def _build_capital(*, actor: User, deal: Deal, spec: DealSpec) -> None:
         )
 
 
+DEMO_PATHS = 10_000
+
+
 def _walk(*, deal: Deal, spec: DealSpec, actors: dict[str, User | None]) -> Deal:
     """Move the deal through the workflow to its demo state, each move by the role that makes it."""
     path = ["submit", "start_review"]
@@ -286,13 +290,24 @@ def _walk(*, deal: Deal, spec: DealSpec, actors: dict[str, User | None]) -> Deal
         complete_review(deal=d, originator=originator, officer=compliance)
         return workflow.deal_approve(deal=d, actor=compliance)
 
+    def value(d: Deal) -> Deal:
+        # A real 10,000-path valuation, run here rather than queued, so the demo's numbers are the engine's.
+        run = valuation_request(actor=arranger, deal=d, n_paths=DEMO_PATHS)
+        valuation_execute(run_id=run.pk)
+        d.refresh_from_db()
+        if d.status != DealStatus.VALUED:
+            run.refresh_from_db()
+            raise RuntimeError(f"Demo deal {d.name!r} did not value: {run.error}")
+        return d
+
     moves = {
         "submit": lambda d: workflow.deal_submit(deal=d, actor=originator),
         "start_review": lambda d: workflow.deal_start_review(deal=d, actor=compliance),
         "request_changes": lambda d: workflow.deal_request_changes(deal=d, actor=compliance, reason=spec.returned_with),
         "approve": approve,
-        "start_valuation": lambda d: workflow.deal_start_valuation(deal=d, actor=arranger),
-        "complete_valuation": lambda d: workflow.deal_complete_valuation(deal=d, actor=None),
+        "start_valuation": value,
+        # The run moved the deal to 'valued' itself (the system's move in its audit log).
+        "complete_valuation": lambda d: d,
         "publish": lambda d: workflow.deal_publish(deal=d, actor=arranger),
         "open_book": lambda d: workflow.deal_open_book(deal=d, actor=arranger),
         "issue": lambda d: workflow.deal_issue(deal=d, actor=arranger, issue_date=spec.issue_date),

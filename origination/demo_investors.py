@@ -14,6 +14,7 @@ from decimal import Decimal
 from deals.choices import DealType
 from investors.choices import InvestorType
 from investors.models import Investor, RiskProfile
+from investors.questionnaire import QUESTIONS, score_questionnaire
 
 from .services import full_clean_or_raise
 
@@ -110,6 +111,16 @@ INVESTOR_USERS = {
 }
 
 
+def questionnaire_answers(level: str) -> dict[str, str]:
+    """Answers an institution of this tolerance gives: long experience and horizon, the rest at its level."""
+    k = int(level[1])
+    answers = {}
+    for question in QUESTIONS:
+        wanted = max(k, 4) if question.key in ("fixed_income_years", "horizon", "net_assets") else k
+        answers[question.key] = next(o.value for o in question.options if o.level == wanted)
+    return answers
+
+
 def ensure_investors(*, created: Counter) -> dict[str, Investor]:
     """Every demo investor with its risk profile, by name (created once, never changed)."""
     existing = {inv.name: inv for inv in Investor.objects.filter(name__in=[s.name for s in INVESTORS])}
@@ -125,9 +136,13 @@ def ensure_investors(*, created: Counter) -> dict[str, Investor]:
         if investor.pk in with_profile:
             continue
         mandate = MANDATES[spec.investor_type]
+        scored = score_questionnaire(questionnaire_answers(spec.risk_tolerance))
         profile = RiskProfile(
             investor=investor,
-            risk_tolerance=spec.risk_tolerance,
+            risk_tolerance=scored.risk_tolerance,
+            answers=questionnaire_answers(spec.risk_tolerance),
+            dimension_levels=scored.dimension_levels,
+            tolerance_reasons=list(scored.reasons),
             min_rating=MIN_RATING[spec.investor_type][spec.risk_tolerance],
             max_tenor_months=mandate.max_tenor_months,
             min_coupon=Decimal(mandate.min_coupon),

@@ -269,3 +269,30 @@ def test_every_senior_tranche_values_at_aa_or_better_with_a_coupon_between_1_8_a
             assert result["empowerment"] is not None, deal.name
         valued += 1
     assert valued >= 14
+
+
+def test_deals_past_valuation_carry_a_real_10000_path_valuation_run():
+    from deals.models import ValuationRun
+
+    valued = Deal.objects.filter(status__in=["valued", "published", "book_building", "issued"])
+    assert valued.count() == 9  # 7 issued, one published, one valued
+    for deal in valued:
+        run = ValuationRun.objects.get(deal=deal)
+        assert run.status == "succeeded"
+        assert run.n_paths == 10_000
+        assert all(t.product_risk_level for t in deal.tranches.all())
+
+
+def test_demo_investors_are_scored_by_the_questionnaire_and_matched_within_their_level():
+    from investors.match_jobs import match_execute
+    from investors.models import Match, MatchRun, RiskProfile
+
+    for profile in RiskProfile.objects.all():
+        assert profile.answers
+        assert profile.tolerance_reasons
+    run = MatchRun.objects.create(scope="all")
+    match_execute(run_id=run.pk)
+    eligible = Match.objects.filter(run=run, eligible=True).select_related("tranche", "investor__risk_profile")
+    assert eligible.exists()
+    for match in eligible:
+        assert int(match.tranche.product_risk_level[1]) <= int(match.investor.risk_profile.risk_tolerance[1])

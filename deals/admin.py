@@ -89,4 +89,6 @@ class ValuationRunAdmin(admin.ModelAdmin):
     list_display = ("id", "deal", "status", "progress", "attempts", "n_paths", "created_at", "finished_at")
     list_filter = ("status",)
     readonly_fields = [f.name for f in ValuationRun._meta.fields]
+
+
 from .compliance import admin as _compliance_admin  # noqa: E402, F401

@@ -14,7 +14,7 @@ from origination.errors import DomainError
 from tests.deals.compliance.helpers import pass_review
 from tests.factories import submittable_deal
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _race(moves):  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from tests.factories import submittable_deal
 
 from .worker import WorkerProcess, wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

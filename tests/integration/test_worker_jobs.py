@@ -18,7 +18,7 @@ from tests.deals.test_valuation_job import _approved_licence_deal
 
 from .worker import WorkerProcess, wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -185,27 +185,44 @@ class MatchRun(JobRun):
 
 
 class Match(models.Model):
-    """A product (tranche) and an investor: eligible with its score, or a near miss with the rule it fails.
+    """A product (tranche) and an investor: eligible with its score, or above the investor's risk level.
 
     `failed_rules` is the engine's bit mask (investors.matching.RULES); 0 means
     eligible; the risk-level bit alone means the investor may open it after the
-    special warning. Only eligible pairs and near misses are stored.
+    special warning. Only those two kinds of pair are stored: near misses (one
+    other rule failed) are computed live for the one investor whose page shows them.
+
+    The table is derived data, rebuilt by the matching job (millions of rows a
+    night), so its foreign keys carry no database constraint: a per-row check of
+    four keys cost the full re-match about 70 s of its 30 s budget. Deleting an
+    investor, tranche or deal still deletes its matches (Django's on_delete), every
+    page reads matches through joins on those keys, and the nightly run rewrites
+    the whole table. The indexes are the ones the reads and deletes use: the pair
+    (tranche first, for a tranche's delete), investor by score, deal.
     """
 
-    investor = models.ForeignKey(Investor, on_delete=models.CASCADE, related_name="matches")
-    tranche = models.ForeignKey("deals.Tranche", on_delete=models.CASCADE, related_name="matches")
-    deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, related_name="matches")
+    investor = models.ForeignKey(
+        Investor, on_delete=models.CASCADE, related_name="matches", db_constraint=False, db_index=False
+    )
+    tranche = models.ForeignKey(
+        "deals.Tranche", on_delete=models.CASCADE, related_name="matches", db_constraint=False, db_index=False
+    )
+    deal = models.ForeignKey(
+        "deals.Deal", on_delete=models.CASCADE, related_name="matches", db_constraint=False, db_index=False
+    )
     score = models.FloatField()
     failed_rules = models.PositiveSmallIntegerField(default=0)
     eligible = models.BooleanField(default=False)
-    run = models.ForeignKey(MatchRun, on_delete=models.SET_NULL, null=True, related_name="+")
+    run = models.ForeignKey(
+        MatchRun, on_delete=models.SET_NULL, null=True, related_name="+", db_constraint=False, db_index=False
+    )
     computed_at = models.DateTimeField()
 
     class Meta:
         ordering = ["investor", "-score"]
         verbose_name = _("match")
         verbose_name_plural = _("matches")
-        constraints = [models.UniqueConstraint(fields=["investor", "tranche"], name="one_match_per_pair")]
+        constraints = [models.UniqueConstraint(fields=["tranche", "investor"], name="one_match_per_pair")]
         indexes = [models.Index(fields=["investor", "-score"]), models.Index(fields=["deal"])]
 
     def __str__(self) -> str:

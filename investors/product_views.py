@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,11 +18,12 @@ from deals.selectors import deal_list_for
 from origination.errors import DomainError
 from origination.views import percent
 
-from .match_jobs import MARKET_STATES, deal_privacy_facts, tranche_match_row
+from .match_jobs import MARKET_STATES, _tranche_rows, deal_privacy_facts, tranche_match_row
 from .match_reasons import components, explain
+from .matching import build_vocabulary, encode_investors, encode_tranches, iter_match_blocks
 from .matching_inputs import RATING_SCALE
-from .matching_rules import RISK_LEVEL_ONLY
-from .models import Match, RiskProfile
+from .matching_rules import RISK_LEVEL_ONLY, near_miss_mask
+from .models import Match, MatchRun, RiskProfile
 from .selectors import match_list_for
 from .suitability import above_level, has_confirmed, suitability_confirm, warning_text
 
@@ -42,6 +44,36 @@ def _investor_profile(request: HttpRequest) -> RiskProfile:
 
 def _profile_row(profile: RiskProfile) -> dict[str, Any]:
     return {name: getattr(profile, name) for name in PROFILE_FIELDS}
+
+
+def _live_near_misses(*, profile: RiskProfile, deal_id: int | None = None, every_pair: bool = False) -> list[Match]:
+    """The investor's near misses computed now by the engine (they are not stored): unsaved Match rows, best first.
+
+    A near miss fails exactly one rule, a relaxable one other than the risk level
+    (those are stored: the special-warning flow). The tranches are the market's,
+    or one deal's, built by the same helpers as the matching job. With
+    `every_pair`, every pair is returned, whatever it fails (the product page).
+    """
+    scope = MatchRun.Scope.ALL if deal_id is None else MatchRun.Scope.DEAL
+    tranche_list, tranche_rows, _unvalued = _tranche_rows(scope, deal_id)
+    if not tranche_rows:
+        return []
+    row = _profile_row(profile)
+    vocabulary = build_vocabulary(investor_rows=[row])
+    investors = encode_investors(rows=[row], vocabulary=vocabulary)
+    tranches = encode_tranches(rows=tranche_rows, vocabulary=vocabulary)
+    misses = []
+    for block in iter_match_blocks(investors=investors, tranches=tranches):
+        failed, score = block.failed_rules[0], block.score[0]
+        keep = np.ones_like(failed, dtype=bool) if every_pair else near_miss_mask(failed) & (failed != RISK_LEVEL_ONLY)
+        for col in np.flatnonzero(keep).tolist():
+            tranche = tranche_list[block.tranche_slice.start + col]
+            miss = Match(
+                investor_id=profile.investor_id, tranche=tranche, deal=tranche.deal, eligible=bool(failed[col] == 0)
+            )
+            miss.score, miss.failed_rules = round(float(score[col]), 4), int(failed[col])
+            misses.append(miss)
+    return sorted(misses, key=lambda m: (-m.score, m.tranche_id))
 
 
 def _decorate(matches: list[Match], profile: RiskProfile) -> list[Match]:
@@ -67,9 +99,12 @@ def _decorate(matches: list[Match], profile: RiskProfile) -> list[Match]:
 
 @login_required
 def product_list(request: HttpRequest) -> HttpResponse:
-    """The investor's matched products: suitable ones best first, those above its level, and near misses."""
+    """The investor's matched products: suitable ones best first, those above its level, and near misses (live)."""
     profile = _investor_profile(request)
-    matches = _decorate(list(match_list_for(request.user).order_by("-eligible", "-score", "tranche_id")), profile)
+    stored = list(match_list_for(request.user).order_by("-eligible", "-score", "tranche_id"))
+    seen = {m.tranche_id for m in stored}
+    near = [m for m in _live_near_misses(profile=profile) if m.tranche_id not in seen]
+    matches = _decorate(stored + near, profile)
     context = {
         "profile": profile,
         "suitable": [m for m in matches if m.eligible],
@@ -91,7 +126,8 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A product: each tranche with its fit for the investor, and the special warning where it is above its level."""
     profile = _investor_profile(request)
     deal = _market_deal(request, pk)
-    by_tranche = {m.tranche_id: m for m in match_list_for(request.user).filter(deal=deal)}
+    # Every tranche of the deal against this investor, now: each rule's outcome is shown, whatever it fails.
+    by_tranche = {m.tranche_id: m for m in _live_near_misses(profile=profile, deal_id=deal.pk, every_pair=True)}
     privacy = deal_privacy_facts(deal_ids=[deal.pk])[deal.pk]
     row = _profile_row(profile)
     tranches = []
@@ -105,7 +141,9 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else []
         )
         levels = above_level(investor=profile.investor, tranche=tranche)
-        tranche.warning = warning_text(investor_level=levels[0], product_level=levels[1]) if levels else ""
+        # The warning opens a product that fails only on its risk level; one that fails the mandate stays closed.
+        warn = bool(levels) and (tranche.match is None or tranche.match.failed_rules == RISK_LEVEL_ONLY)
+        tranche.warning = warning_text(investor_level=levels[0], product_level=levels[1]) if warn else ""
         tranche.confirmed = bool(levels) and has_confirmed(
             investor=profile.investor, tranche=tranche, investor_level=levels[0], product_level=levels[1]
         )

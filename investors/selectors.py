@@ -30,9 +30,8 @@ def risk_profile_list_for(user: User) -> QuerySet[RiskProfile]:
     return RiskProfile.objects.filter(investor__in=investor_list_for(user)).select_related("investor")
 
 
-def order_list_for(user: User) -> QuerySet[IndicationOfInterest]:
-    """Orders the user may see: an investor its own; an originator those on its deals; the arranger all."""
-    qs = IndicationOfInterest.objects.select_related("investor", "tranche", "tranche__deal")
+def _book_scope(qs: QuerySet, user: User) -> QuerySet:
+    """Book rows (orders, allocations) a user may see: an investor its own, an originator its deals', the arranger all."""
     if not user.is_authenticated:
         return qs.none()
     if user.is_arranger:
@@ -42,20 +41,16 @@ def order_list_for(user: User) -> QuerySet[IndicationOfInterest]:
     if user.is_originator:
         return qs.filter(tranche__deal__originator_id=user.originator_id)
     return qs.none()
+
+
+def order_list_for(user: User) -> QuerySet[IndicationOfInterest]:
+    """Orders the user may see: an investor its own; an originator those on its deals; the arranger all."""
+    return _book_scope(IndicationOfInterest.objects.select_related("investor", "tranche", "tranche__deal"), user)
 
 
 def allocation_list_for(user: User) -> QuerySet[Allocation]:
     """Allocations the user may see, scoped like orders."""
-    qs = Allocation.objects.select_related("investor", "tranche", "tranche__deal")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_arranger:
-        return qs
-    if user.is_investor:
-        return qs.filter(investor_id=user.investor_id)
-    if user.is_originator:
-        return qs.filter(tranche__deal__originator_id=user.originator_id)
-    return qs.none()
+    return _book_scope(Allocation.objects.select_related("investor", "tranche", "tranche__deal"), user)
 
 
 @dataclass

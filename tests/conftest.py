@@ -6,9 +6,11 @@ skip with a reason, unless REQUIRE_SERVICES=1 (as in CI), when they fail.
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import pytest
+from django.apps import apps
 from rest_framework.test import APIClient
 
 from origination.choices import Role
@@ -23,6 +25,26 @@ from .factories import (
 )
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+# Tests with transaction=True commit for real (a worker in another process must see the rows), so each flushes
+# the tables after it, rows of data migrations included; they are loaded again, by the migrations' own
+# functions, before each such test that lacks them.
+DATA_MIGRATIONS = (
+    ("deals.migrations.0004_default_market_parameters", "create", "deals.MarketParameters"),
+    ("deals.migrations.0006_checklist_template_v1", "load_v1", "deals.ChecklistTemplate"),
+)
+
+
+@pytest.fixture(autouse=True)
+def _data_from_migrations(request):  # noqa: PT004
+    if "transactional_db" not in request.fixturenames and not any(
+        m.kwargs.get("transaction") for m in request.node.iter_markers("django_db")
+    ):
+        return
+    request.getfixturevalue("transactional_db")
+    for module, function, model in DATA_MIGRATIONS:
+        if not apps.get_model(model).objects.exists():
+            getattr(importlib.import_module(module), function)(apps, None)
 
 
 def _redis_problem() -> str | None:

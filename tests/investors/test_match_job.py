@@ -296,7 +296,7 @@ def _in_thread(run_id, errors):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("scope", "seen_meanwhile"), [("all", None), ("deal", 2)])
 def test_a_reader_sees_the_old_matches_or_the_new_ones_never_half(monkeypatch, scope, seen_meanwhile):
     """Scope all: TRUNCATE makes readers wait for the commit. Scope deal: readers see the old set meanwhile."""
@@ -321,7 +321,7 @@ def test_a_reader_sees_the_old_matches_or_the_new_ones_never_half(monkeypatch, s
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_deals_run_and_an_investors_run_at_once_both_succeed(monkeypatch):
     deal = _two_tranche_deal()
     fits = _investor("Fits")

@@ -21,7 +21,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .models import Deal, ValuationRun
-from .valuation_views import class_text, coupon_part_labels, dscr_bin_labels, scenario_text, stability_part_labels
+from .valuation_presenters import class_text, coupon_part_labels, dscr_bin_labels, scenario_text, stability_part_labels
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERCENT = "0.00%"

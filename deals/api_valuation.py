@@ -19,7 +19,7 @@ from origination.models import User
 
 from . import valuation_jobs
 from .models import ValuationRun
-from .selectors import deal_list_for
+from .selectors import deal_list_for, valuation_run_list_for
 
 
 class ValuationRunSerializer(serializers.ModelSerializer):
@@ -55,7 +55,7 @@ class ValuationRunViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.
     http_method_names = ["get", "post", "head", "options"]
 
     def scoped_queryset(self, user: User) -> QuerySet[ValuationRun]:
-        return ValuationRun.objects.filter(deal__in=deal_list_for(user)).order_by("-created_at", "-pk")
+        return valuation_run_list_for(user)
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()

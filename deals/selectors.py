@@ -11,7 +11,7 @@ from origination.choices import SOE_OWNERSHIP
 from origination.models import User
 
 from .choices import PUBLIC_STATES, REVIEWABLE_STATES, DealStatus, DealType, TrancheClass
-from .models import AuditEvent, CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
+from .models import AuditEvent, CreditEnhancement, Deal, Pledge, PoolAsset, Tranche, ValuationRun
 
 
 def _ever_submitted() -> Q:
@@ -70,6 +70,11 @@ def credit_enhancement_list_for(user: User) -> QuerySet[CreditEnhancement]:
 def pledge_list_for(user: User) -> QuerySet[Pledge]:
     """Pledges of the deals the user may see."""
     return Pledge.objects.filter(deal__in=deal_list_for(user)).select_related("data_asset")
+
+
+def valuation_run_list_for(user: User) -> QuerySet[ValuationRun]:
+    """Valuation runs of the deals the user may see, newest first."""
+    return ValuationRun.objects.filter(deal__in=deal_list_for(user)).order_by("-created_at", "-pk")
 
 
 def audit_events_for(user: User, deal: Deal) -> QuerySet[AuditEvent]:

@@ -6,6 +6,7 @@ services. An object the user may not see is a 404, never a 403.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import django_filters
@@ -36,14 +37,20 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
 
 
 class ScopedViewSetMixin:
-    """Reads through a selector scoped to the requesting user; `scoped_queryset` names it."""
+    """Reads through a selector scoped to the requesting user: every viewset defines `scoped_queryset(user)`.
+
+    A viewset that forgets it fails when its module is imported, not on a request.
+    """
 
     model: type[Model]
     request: Request
     lookup_value_regex = r"\d+"
+    scoped_queryset: Callable[[User], QuerySet[Any]]
 
-    def scoped_queryset(self, user: User) -> QuerySet[Any]:
-        raise NotImplementedError
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not callable(getattr(cls, "scoped_queryset", None)):
+            raise TypeError(f"{cls.__name__} must define scoped_queryset(user) with a selector")
 
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user

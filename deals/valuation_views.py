@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -46,10 +46,7 @@ PATH_CHOICES = (2_000, 10_000, 50_000, 200_000)
 
 
 def _deal_or_404(user: User, pk: int) -> Deal:
-    deal = deal_list_for(user).filter(pk=pk).first()
-    if deal is None:
-        raise Http404(_("No such deal."))
-    return deal
+    return get_object_or_404(deal_list_for(user), pk=pk)
 
 
 def _runs(deal: Deal) -> Any:

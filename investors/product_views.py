@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -115,10 +115,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 
 
 def _market_deal(request: HttpRequest, pk: int) -> Deal:
-    deal = deal_list_for(request.user).filter(pk=pk, status__in=MARKET_STATES).first()
-    if deal is None:
-        raise Http404(_("No such product."))
-    return deal
+    return get_object_or_404(deal_list_for(request.user).filter(status__in=MARKET_STATES), pk=pk)
 
 
 @login_required

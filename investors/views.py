@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -84,10 +84,7 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
 
 
 def _visible_deal(user, pk: int) -> Deal:  # type: ignore[no-untyped-def]
-    try:
-        return deal_list_for(user).get(pk=pk)
-    except Deal.DoesNotExist:
-        raise Http404(_("No such deal.")) from None
+    return get_object_or_404(deal_list_for(user), pk=pk)
 
 
 @login_required

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -33,10 +33,7 @@ from .presenters import item_rows, sections
 
 
 def _deal_or_404(user: User, pk: int) -> Deal:
-    deal = deal_list_for(user).filter(pk=pk).first()
-    if deal is None:
-        raise Http404(_("No such deal."))
-    return deal
+    return get_object_or_404(deal_list_for(user), pk=pk)
 
 
 def _review_or_404(user: User, deal: Deal) -> ComplianceReview:

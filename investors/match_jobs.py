@@ -62,15 +62,19 @@ def match_request(
     return run
 
 
+# The mandate as the engine reads it (encode_investors), for the job and for the pages' live checks.
+PROFILE_FIELDS = (
+    "risk_tolerance", "min_rating", "max_tenor_months", "min_coupon", "ticket_min", "ticket_max",
+    "allowed_deal_types", "excluded_industries", "no_personal_info", "require_pipia", "max_guarantee_dependence",
+)  # fmt: skip
+
+
 def _investor_rows(scope: str, scope_id: int | None) -> tuple[list[int], list[dict[str, Any]]]:
     profiles = RiskProfile.objects.select_related("investor").order_by("investor_id")
     if scope == MatchRun.Scope.INVESTOR:
         profiles = profiles.filter(investor_id=scope_id)
     ids, rows = [], []
-    for p in profiles.values(
-        "investor_id", "risk_tolerance", "min_rating", "max_tenor_months", "min_coupon", "ticket_min", "ticket_max",
-        "allowed_deal_types", "excluded_industries", "no_personal_info", "require_pipia", "max_guarantee_dependence",
-    ):  # fmt: skip
+    for p in profiles.values("investor_id", *PROFILE_FIELDS):
         ids.append(p.pop("investor_id"))
         rows.append(p)
     return ids, rows

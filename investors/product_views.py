@@ -18,7 +18,7 @@ from deals.selectors import deal_list_for
 from origination.errors import DomainError
 from origination.views import percent
 
-from .match_jobs import MARKET_STATES, _tranche_rows, deal_privacy_facts, tranche_match_row
+from .match_jobs import MARKET_STATES, PROFILE_FIELDS, _tranche_rows, deal_privacy_facts, tranche_match_row
 from .match_reasons import components, explain
 from .matching import build_vocabulary, encode_investors, encode_tranches, iter_match_blocks
 from .matching_inputs import RATING_SCALE
@@ -26,11 +26,6 @@ from .matching_rules import RISK_LEVEL_ONLY, near_miss_mask
 from .models import Match, MatchRun, RiskProfile
 from .selectors import match_list_for
 from .suitability import above_level, has_confirmed, suitability_confirm, warning_text
-
-PROFILE_FIELDS = (
-    "risk_tolerance", "min_rating", "max_tenor_months", "min_coupon", "ticket_min", "ticket_max",
-    "allowed_deal_types", "excluded_industries", "no_personal_info", "require_pipia", "max_guarantee_dependence",
-)  # fmt: skip
 
 
 def _investor_profile(request: HttpRequest) -> RiskProfile:

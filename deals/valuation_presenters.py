@@ -483,7 +483,8 @@ def chart_data(*, result: dict[str, Any], deal: Deal, revenue: list[tuple[dt.dat
             "expected_loss": [round(t["expected_loss"] * 100, 4) for t in tranches],
             "shortfall": [round(t["probability_of_shortfall"] * 100, 4) for t in tranches],
         },
-        "dscr": {"labels": dscr_bin_labels(histogram["edges"]), "share": [round(c / total * 100, 4) for c in counts]},
+        # Unrounded shares: they add up to 100 (rounding each one would not); the chart formats them.
+        "dscr": {"labels": dscr_bin_labels(histogram["edges"]), "share": [c / total * 100 for c in counts]},
         "text": {
             "history": _("Revenue of the data assets (history)"),
             "median": _("Projected median") if licence else _("Projected pool collections, median"),

@@ -6,10 +6,12 @@ skip with a reason, unless REQUIRE_SERVICES=1 (as in CI), when they fail.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import os
 
 import pytest
+import time_machine
 from django.apps import apps
 from rest_framework.test import APIClient
 
@@ -80,6 +82,21 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if REQUIRE_SERVICES:
             pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
         pytest.skip(reason)
+
+
+# Every test runs on the same day, whatever the calendar says: dates a page or a check derives from "today"
+# (a deal's maturity without an issue date, the month an import may not go beyond) stay the same from run to run.
+FROZEN_NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock(request):
+    """Time starts at FROZEN_NOW and ticks on; tests with a real worker or browser process keep the real clock."""
+    if request.node.get_closest_marker("worker") or request.node.get_closest_marker("e2e"):
+        yield
+        return
+    with time_machine.travel(FROZEN_NOW, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from origination.choices import CreditRating
+from origination.choices import CreditRating, DataCategory
 from origination.jobs import JobRun
 from origination.models import MONEY, DataAsset, Originator
 
@@ -18,19 +19,32 @@ from .choices import (
     EDITABLE_STATES,
     PUBLIC_STATES,
     TERMINAL_STATES,
+    CashSource,
+    CollateralKind,
     DealStatus,
     DealType,
     EnhancementKind,
     Exchange,
     GuarantorType,
+    PaydownMode,
     PaymentFrequency,
     PledgeStatus,
     PoolAssetKind,
+    RepaymentSource,
+    ResidualRelease,
+    SupportCoverage,
     TrancheClass,
 )
 
 RATE = {"max_digits": 7, "decimal_places": 4}
 UNIT_INTERVAL = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+RATIO = {"max_digits": 6, "decimal_places": 3}
+RATIO_RANGE = [MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("10"))]
+
+
+def default_covered_classes() -> list[str]:
+    """A guarantee covers the senior class unless the deal says otherwise."""
+    return [TrancheClass.SENIOR.value]
 
 
 class Deal(models.Model):
@@ -59,6 +73,33 @@ class Deal(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # The structure as the documents write it (docs/valuation.md, "Paydown and triggers").
+    paydown_mode = models.CharField(
+        _("paydown"), max_length=30, choices=PaydownMode.choices, default=PaydownMode.SEQUENTIAL
+    )
+    structuring_ratio = models.DecimalField(
+        _("structuring ratio (projected cash / rated debt service)"), default=Decimal("1.200"),
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("10"))], **RATIO,
+    )  # fmt: skip
+    dscr_trigger = models.DecimalField(
+        _("DSCR trigger (blank: no DSCR test)"), null=True, blank=True, validators=RATIO_RANGE, **RATIO
+    )
+    trigger_window_periods = models.PositiveSmallIntegerField(
+        _("DSCR test window (payment periods)"), default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    trigger_cure_periods = models.PositiveSmallIntegerField(
+        _("periods passing the test that cure a trigger (0: never cured)"), default=0,
+        validators=[MaxValueValidator(12)],
+    )  # fmt: skip
+    controlled_amortisation_periods = models.PositiveSmallIntegerField(
+        _("controlled amortisation periods before expected maturity (1: bullet)"), default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )  # fmt: skip
+    residual_release = models.CharField(
+        _("cash to the subordinated class"), max_length=30, choices=ResidualRelease.choices,
+        default=ResidualRelease.AFTER_RATED_REPAID,
+    )  # fmt: skip
+    pricing_date = models.DateField(_("pricing date (blank: the expected issue date)"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -68,6 +109,30 @@ class Deal(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A DSCR trigger sits below the structuring ratio; the schedule cannot be longer than the tenor."""
+        errors = {}
+        if self.dscr_trigger is not None and self.structuring_ratio is not None:
+            if self.dscr_trigger >= self.structuring_ratio:
+                errors["dscr_trigger"] = _("The trigger must be below the structuring ratio (%(ratio)s).") % {
+                    "ratio": self.structuring_ratio
+                }
+        if self.tenor_months and self.payment_frequency and self.controlled_amortisation_periods:
+            from .choices import PERIODS_PER_YEAR
+
+            periods = self.tenor_months * PERIODS_PER_YEAR.get(self.payment_frequency, 4) // 12
+            if self.controlled_amortisation_periods > max(periods, 1):
+                errors["controlled_amortisation_periods"] = _(
+                    "At most %(periods)s: the number of payment periods to expected maturity."
+                ) % {"periods": max(periods, 1)}
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def effective_pricing_date(self):  # type: ignore[no-untyped-def]
+        """The date the deal is priced on: its pricing date, else its expected issue date (None if neither)."""
+        return self.pricing_date or self.expected_issue_date
 
     @property
     def is_data_asset_abs(self) -> bool:
@@ -113,15 +178,38 @@ class PoolAsset(models.Model):
         verbose_name=_("data assets (revenue source or pledge)"),
         blank=True,
     )
+    cash_source = models.CharField(_("where its cash comes from"), max_length=20, choices=CashSource.choices)
+    repayment_source = models.CharField(
+        _("repayment source"), max_length=20, choices=RepaymentSource.choices, blank=True
+    )
+    collateral_kind = models.CharField(
+        _("other collateral"), max_length=30, choices=CollateralKind.choices, default=CollateralKind.NONE
+    )
+    collateral_value = models.DecimalField(_("value of the other collateral (CNY)"), default=Decimal("0"), **MONEY)
 
     class Meta:
         ordering = ["deal", "id"]
         verbose_name = _("pool asset")
         verbose_name_plural = _("pool assets")
-        constraints = [models.CheckConstraint(name="pool_principal_positive", condition=Q(principal__gt=0))]
+        constraints = [
+            models.CheckConstraint(name="pool_principal_positive", condition=Q(principal__gt=0)),
+            models.CheckConstraint(name="pool_collateral_not_negative", condition=Q(collateral_value__gte=0)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.obligor} ({self.get_kind_display()})"
+
+    def clean(self) -> None:
+        """A data-secured claim names its repayment source; other collateral has a kind and a value together."""
+        errors = {}
+        if self.cash_source == CashSource.DATA_SECURED and not self.repayment_source:
+            errors["repayment_source"] = _("Name what the obligor repays out of.")
+        if self.kind == PoolAssetKind.LICENCE_REVENUE and self.cash_source not in ("", CashSource.DATA_GENERATED):
+            errors["cash_source"] = _("A licence revenue stream is cash generated by data.")
+        if (self.collateral_kind == CollateralKind.NONE) != (not self.collateral_value):
+            errors["collateral_value"] = _("Give the other collateral's kind and its value together.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Pledge(models.Model):
@@ -157,6 +245,14 @@ class CreditEnhancement(models.Model):
     provider = models.CharField(_("provider"), max_length=200, blank=True)
     amount = models.DecimalField(_("amount (CNY)"), default=Decimal("0"), **MONEY)
     description = models.CharField(_("description"), max_length=300, blank=True)
+    # Guarantees and shortfall undertakings: which classes, when it pays, and how strong the provider is.
+    covered_classes = models.JSONField(_("classes covered"), default=default_covered_classes, blank=True)
+    coverage = models.CharField(
+        _("coverage"), max_length=20, choices=SupportCoverage.choices, default=SupportCoverage.TIMELY
+    )
+    provider_rating = models.CharField(
+        _("provider's own rating"), max_length=4, choices=CreditRating.choices, default=CreditRating.NR
+    )
 
     class Meta:
         ordering = ["deal", "kind", "id"]
@@ -166,12 +262,32 @@ class CreditEnhancement(models.Model):
             models.CheckConstraint(name="enhancement_amount_not_negative", condition=Q(amount__gte=0)),
             models.CheckConstraint(
                 name="guarantee_has_guarantor_type",
-                condition=~Q(kind="external_guarantee") | ~Q(guarantor_type=""),
+                condition=~Q(kind__in=["external_guarantee", "shortfall_undertaking"]) | ~Q(guarantor_type=""),
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.provider}".strip()
+
+    @property
+    def is_support(self) -> bool:
+        """A guarantee or undertaking by a party outside the pool (left out of the underlying rating)."""
+        return self.kind in (EnhancementKind.EXTERNAL_GUARANTEE, EnhancementKind.SHORTFALL_UNDERTAKING)
+
+    def clean(self) -> None:
+        """Support names its provider type and covers tranche classes; other kinds cover nothing."""
+        errors = {}
+        classes = self.covered_classes if isinstance(self.covered_classes, list) else None
+        if classes is None or not all(isinstance(c, str) and c in TrancheClass.values for c in classes):
+            errors["covered_classes"] = _("A list of tranche classes: %(classes)s.") % {
+                "classes": ", ".join(TrancheClass.values)
+            }
+        elif self.is_support and not classes:
+            errors["covered_classes"] = _("Name at least one class the support covers.")
+        if self.is_support and not self.guarantor_type:
+            errors["guarantor_type"] = _("Say who provides the support.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Tranche(models.Model):
@@ -189,6 +305,10 @@ class Tranche(models.Model):
     # Set from the latest successful valuation (investors.product_risk): R1-R5 and the factors behind it.
     product_risk_level = models.CharField(_("product risk level"), max_length=2, blank=True)
     product_risk_factors = models.JSONField(_("product risk factors"), default=dict, blank=True)
+    # Set from the latest successful valuation: the rating with external support and without it (NR: residual).
+    implied_rating = models.CharField(_("implied rating"), max_length=4, blank=True)
+    underlying_rating = models.CharField(_("underlying rating (without external support)"), max_length=4, blank=True)
+    rating_facts = models.JSONField(_("how the ratings were decided"), default=dict, blank=True)
 
     class Meta:
         ordering = ["deal", "payment_priority"]
@@ -253,18 +373,26 @@ class AuditVerificationRun(JobRun):
 
 
 class MarketParameters(models.Model):
-    """Market inputs the arranger maintains for valuation: the benchmark curve and credit spreads.
+    """Market inputs of one date that the arranger maintains: the benchmark curve, spreads and premiums.
 
-    The latest row is in force; rows are never edited, so each valuation run
-    points at the parameters it used. The curve is a list of [tenor in years,
-    annual rate] points; spreads map a rating to an annual spread over the
-    benchmark.
+    A dated series: a deal is priced on the latest row dated on or before its
+    pricing date. Rows are never edited, so each valuation run points at the
+    parameters it used. The curve is a list of [tenor in years, annual rate]
+    points; spreads map a rating to an annual spread over the benchmark.
     """
 
     as_of = models.DateField(_("as of"))
     benchmark_name = models.CharField(_("benchmark"), max_length=100, default="ChinaBond government bond yield curve")
     benchmark_curve = models.JSONField(_("benchmark curve [[years, rate], ...]"))
     rating_spreads = models.JSONField(_("spread over the benchmark by rating"))
+    # {support type: {provider rating: premium}}: what investors ask for relying on that party (empty: defaults).
+    support_premiums = models.JSONField(_("premium by support type and provider rating"), default=dict, blank=True)
+    # {rating: annual default probability} of guarantors and undertaking parties (empty: the engine's table).
+    provider_default_rates = models.JSONField(_("annual default probability by provider rating"), default=dict,
+                                              blank=True)  # fmt: skip
+    liquidity_premium = models.DecimalField(_("liquidity premium"), null=True, blank=True, **RATE)
+    tenor_premium_per_year = models.DecimalField(_("tenor premium per year of WAL"), null=True, blank=True, **RATE)
+    source = models.CharField(_("source"), max_length=300, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(
         "origination.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -281,11 +409,45 @@ class MarketParameters(models.Model):
         return f"{self.benchmark_name} {self.as_of}"
 
 
+class ComparableTransaction(models.Model):
+    """A priced data transaction the arranger registers for the appraisal's market method, with its source and date.
+
+    The market method reads price / annual revenue of the traded data as a
+    multiple (docs/valuation.md, "Appraisal"): a register of exchange listings
+    and deals, never an originator's own book values.
+    """
+
+    category = models.CharField(_("category"), max_length=30, choices=DataCategory.choices)
+    description = models.CharField(_("what was traded"), max_length=300)
+    venue = models.CharField(_("venue (exchange or counterparty)"), max_length=200)
+    transaction_date = models.DateField(_("transaction date"))
+    price = models.DecimalField(_("price (CNY)"), **MONEY)
+    annual_revenue = models.DecimalField(_("annual revenue of the traded data (CNY)"), **MONEY)
+    source = models.CharField(_("source (document or link)"), max_length=300)
+    created_by = models.ForeignKey(
+        "origination.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-transaction_date", "-id"]
+        verbose_name = _("comparable transaction")
+        verbose_name_plural = _("comparable transactions")
+        constraints = [
+            models.CheckConstraint(name="comparable_price_positive", condition=Q(price__gt=0)),
+            models.CheckConstraint(name="comparable_revenue_positive", condition=Q(annual_revenue__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.transaction_date})"
+
+
 class ValuationRun(JobRun):
     """One valuation of a deal by the engine: inputs snapshot, seed, result; the job row is the source of truth."""
 
     deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="valuation_runs")
     market_parameters = models.ForeignKey(MarketParameters, on_delete=models.PROTECT, null=True, related_name="+")
+    pricing_date = models.DateField(_("pricing date"), null=True, blank=True)
     n_paths = models.PositiveIntegerField(default=10_000)
     seed = models.BigIntegerField(default=20251120)
 

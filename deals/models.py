@@ -113,11 +113,14 @@ class Deal(models.Model):
     def clean(self) -> None:
         """A DSCR trigger sits below the structuring ratio; the schedule cannot be longer than the tenor."""
         errors = {}
-        if self.dscr_trigger is not None and self.structuring_ratio is not None:
-            if self.dscr_trigger >= self.structuring_ratio:
-                errors["dscr_trigger"] = _("The trigger must be below the structuring ratio (%(ratio)s).") % {
-                    "ratio": self.structuring_ratio
-                }
+        if (
+            self.dscr_trigger is not None
+            and self.structuring_ratio is not None
+            and self.dscr_trigger >= self.structuring_ratio
+        ):
+            errors["dscr_trigger"] = _("The trigger must be below the structuring ratio (%(ratio)s).") % {
+                "ratio": self.structuring_ratio
+            }
         if self.tenor_months and self.payment_frequency and self.controlled_amortisation_periods:
             from .choices import PERIODS_PER_YEAR
 

@@ -5,6 +5,7 @@ from django.contrib import admin
 from .models import (
     AuditEvent,
     AuditVerificationRun,
+    ComparableTransaction,
     CreditEnhancement,
     Deal,
     MarketParameters,
@@ -79,6 +80,25 @@ class MarketParametersAdmin(admin.ModelAdmin):
     list_display = ("as_of", "benchmark_name", "created_by", "created_at")
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ComparableTransaction)
+class ComparableTransactionAdmin(admin.ModelAdmin):
+    """The comparables register, read-only: the arranger keeps it on the market data pages (or the API)."""
+
+    list_display = ("transaction_date", "category", "description", "venue", "price", "annual_revenue", "created_by")
+    list_filter = ("category",)
+    search_fields = ("description", "venue", "source")
+    readonly_fields = [f.name for f in ComparableTransaction._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
 
 

@@ -1,6 +1,6 @@
 """Pages of the originator side."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("data-assets/", views.data_asset_list, name="data_asset_list"),
     path("data-assets/<int:pk>/", views.data_asset_detail, name="data_asset_detail"),
     path("data-assets/<int:pk>/revenue/upload/", views.revenue_upload, name="revenue_upload"),
+    path("market-data/", include("deals.market_data_urls")),
 ]

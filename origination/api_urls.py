@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from deals.api import DealViewSet, MarketSummaryView
+from deals.api_market_data import ComparableTransactionViewSet, MarketParametersViewSet
 from deals.api_valuation import ValuationRunViewSet
 from deals.compliance.api import ChecklistTemplateViewSet, ComplianceReviewViewSet, EvidenceViewSet, ReviewItemViewSet
 from investors.api import InvestorViewSet, RiskProfileViewSet
@@ -19,6 +20,8 @@ router.register("data-rights", DataRightViewSet, basename="data-right")
 router.register("revenue", RevenueRecordViewSet, basename="revenue")
 router.register("deals", DealViewSet, basename="deal")
 router.register("valuation-runs", ValuationRunViewSet, basename="valuation-run")
+router.register("market-parameters", MarketParametersViewSet, basename="market-parameters")
+router.register("comparable-transactions", ComparableTransactionViewSet, basename="comparable-transaction")
 router.register("investors", InvestorViewSet, basename="investor")
 router.register("risk-profiles", RiskProfileViewSet, basename="risk-profile")
 router.register("orders", OrderViewSet, basename="order")

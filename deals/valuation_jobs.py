@@ -22,9 +22,9 @@ from origination.models import User
 
 from . import workflow
 from .choices import DealStatus
-from .models import Deal, MarketParameters, Tranche, ValuationRun
+from .models import Deal, Tranche, ValuationRun
 from .valuation import DEFAULT_SEED, history_metrics, to_plain, value_deal
-from .valuation_inputs import valuation_inputs_for
+from .valuation_inputs import market_parameters_on, pricing_date_for, valuation_inputs_for
 
 PROGRESS_STEP = 5.0  # percent between two progress writes
 
@@ -45,44 +45,76 @@ def valuation_request(
         if ValuationRun.objects.filter(deal=deal, status__in=["queued", "running"]).exists():
             raise ConflictError("valuation_running", _("A valuation of this deal is already running."))
         workflow.deal_start_valuation(deal=deal, actor=actor)
-        market = MarketParameters.objects.order_by("-as_of", "-pk").first()
+        pricing_date = pricing_date_for(deal)
         run = ValuationRun.objects.create(
-            deal=deal, requested_by=actor, market_parameters=market, n_paths=n_paths, seed=seed
-        )
+            deal=deal, requested_by=actor, market_parameters=market_parameters_on(pricing_date),
+            pricing_date=pricing_date, n_paths=n_paths, seed=seed,
+        )  # fmt: skip
         transaction.on_commit(lambda: run_valuation.delay(run.pk))
     return run
 
 
 def _legal_risk(deal: Deal) -> tuple[float, float, int]:
+    """The review's haircut, its regulatory-stop probability over the deal's life, and its open findings."""
     from .compliance.selectors import legal_risk_for
 
-    legal = legal_risk_for(deal)
-    risk = legal.risk
-    addon = max(0.0, risk.regulatory_stop_probability - risk.base_stop_probability)
-    return risk.haircut, addon, risk.total_open
+    risk = legal_risk_for(deal).risk
+    return risk.haircut, risk.regulatory_stop_probability_life, risk.total_open
 
 
 def tranche_product_risk(*, result: dict[str, Any], deal: Deal) -> dict[int, tuple[str, dict[str, Any]]]:
-    """Each tranche's product risk level R1-R5 and its factors, from the valuation result (by priority)."""
+    """Each tranche's product risk level R1-R5 and its factors, from the valuation result (by priority).
+
+    A class reads its own enhanced and underlying ratings and the share of its
+    stand-alone expected loss its support removes; the residual class is NR.
+    """
     history = result.get("history") or {}
-    coverage = result.get("coverage") or {}
+    sources = result.get("cash_sources") or {}
     stability = float(history.get("stability_score") or 0.0)
-    data_share = min(1.0, max(0.0, float(coverage.get("data_cash_share") or 0.0)))
-    dependence = min(1.0, max(0.0, float(coverage.get("guarantee_dependence") or 0.0)))
+    data_share = min(1.0, max(0.0, float(sources.get("data_cash_share") or 0.0)))
     levels = {}
     for t in result["tranches"]:
+        rating = t["implied_rating"] if t.get("rated", True) else "NR"
+        underlying = t.get("underlying_rating") or rating
+        dependence = min(1.0, max(0.0, float(t.get("support_loss_share") or 0.0)))
         risk = product_risk(
-            rating=t["implied_rating"], tenor_months=deal.tenor_months, stability_score=stability,
+            rating=rating, underlying_rating=underlying, tenor_months=deal.tenor_months, stability_score=stability,
             data_share=data_share, guarantee_dependence=dependence,
         )  # fmt: skip
         coupon = (t.get("suggested_coupon") or {}).get("coupon")
         facts = {
             **risk.as_dict(),
-            "inputs": {"rating": t["implied_rating"], "stability_score": stability, "data_share": data_share,
-                       "guarantee_dependence": dependence, "suggested_coupon": coupon},
+            "inputs": {"rating": rating, "underlying_rating": underlying, "stability_score": stability,
+                       "data_share": data_share, "guarantee_dependence": dependence, "suggested_coupon": coupon},
         }  # fmt: skip
         levels[int(t["priority"])] = (risk.label, facts)
     return levels
+
+
+def tranche_rating_facts(result: dict[str, Any]) -> dict[int, tuple[str, str, dict[str, Any]]]:
+    """Each tranche's enhanced and underlying ratings and how they were decided (by priority)."""
+    found = {}
+    for t in result["tranches"]:
+        rated = t.get("rated", True)
+        decision = t.get("rating") or {}
+        alone = t.get("underlying") or {}
+        facts = {
+            "rated": rated,
+            "decided": decision.get("decided"),
+            "range": decision.get("range"),
+            "expected_loss": t.get("expected_loss"),
+            "expected_loss_standard_error": t.get("expected_loss_standard_error"),
+            "underlying_decided": alone.get("decided"),
+            "underlying_range": alone.get("range"),
+            "support_notches": t.get("support_notches"),
+            "support_loss_share": t.get("support_loss_share"),
+        }
+        found[int(t["priority"])] = (
+            t["implied_rating"] if rated else "NR",
+            (t.get("underlying_rating") or t["implied_rating"]) if rated else "NR",
+            facts,
+        )
+    return found
 
 
 def valuation_execute(*, run_id: int) -> None:
@@ -94,11 +126,13 @@ def valuation_execute(*, run_id: int) -> None:
     run = ValuationRun.objects.select_related("deal", "market_parameters").get(pk=run_id)
     deal = run.deal
     try:
-        market = run.market_parameters or MarketParameters.objects.order_by("-as_of", "-pk").first()
-        haircut, stop_addon, open_findings = _legal_risk(deal)
+        pricing_date = run.pricing_date or pricing_date_for(deal)
+        market = run.market_parameters or market_parameters_on(pricing_date)
+        haircut, stop_life, open_findings = _legal_risk(deal)
         inputs, extra = valuation_inputs_for(
-            deal=deal, market=market, legal_haircut=haircut, legal_stop_addon=stop_addon, open_findings=open_findings
-        )
+            deal=deal, market=market, legal_haircut=haircut, legal_stop_life=stop_life, open_findings=open_findings,
+            pricing_date=pricing_date,
+        )  # fmt: skip
         ValuationRun.objects.filter(pk=run_id, claim_token=token).update(inputs=extra["snapshot"])
         last = [0.0]
 
@@ -114,12 +148,17 @@ def valuation_execute(*, run_id: int) -> None:
             # Pledge and empowerment deals: the data's revenue is not the pool's cash, but its stability still counts.
             result["history"] = to_plain(history_metrics(extra["history"], inputs.assumptions))
         levels = tranche_product_risk(result=result, deal=deal)
+        ratings = tranche_rating_facts(result)
         with transaction.atomic():
             if not job_finish(model=ValuationRun, job_id=run_id, token=token, result=result):
                 return
             for tranche in Tranche.objects.filter(deal=deal):
                 level, facts = levels.get(tranche.payment_priority, ("", {}))
-                Tranche.objects.filter(pk=tranche.pk).update(product_risk_level=level, product_risk_factors=facts)
+                enhanced, underlying, decided = ratings.get(tranche.payment_priority, ("", "", {}))
+                Tranche.objects.filter(pk=tranche.pk).update(
+                    product_risk_level=level, product_risk_factors=facts, implied_rating=enhanced,
+                    underlying_rating=underlying, rating_facts=decided,
+                )  # fmt: skip
             if Deal.objects.get(pk=deal.pk).status == DealStatus.VALUING:
                 workflow.deal_complete_valuation(deal=deal)
     except ClaimLost:

@@ -22,6 +22,7 @@ from .choices import Role
 from .demo_build import ensure_deal
 from .demo_investors import INVESTOR_USERS, ensure_investors
 from .demo_market import ISSUED_2025, ORIGINATORS
+from .demo_market_data import ensure_market_data
 from .demo_pipeline import PIPELINE
 from .demo_specs import OriginatorSpec
 from .models import Originator, User
@@ -156,6 +157,7 @@ def seed_demo() -> SeedReport:
             )
             for username, (first, last, institution) in INVESTOR_USERS.items()
         ]
+        ensure_market_data(actor=arthur, created=created)
         specs = {ospec.key: ospec for ospec in ORIGINATORS}
         for deal_spec in (*ISSUED_2025, *PIPELINE):
             ensure_deal(

@@ -190,14 +190,14 @@ def _build_pool(*, actor: User, deal: Deal, spec: DealSpec, assets: list[DataAss
     if spec.pool:
         rows = [
             (p.obligor, p.city, p.kind, p.weight, [assets[p.asset]], p.rate, p.default_probability, p.recovery_rate,
-             p.default_probability_without_data, p.term_months or spec.tenor_months)
+             p.default_probability_without_data, p.term_months or spec.tenor_months, p.repayment_source)
             for p in spec.pool
         ]  # fmt: skip
     else:
         # Licence revenue: one stream per licensee of each data asset, sized by its share of revenue.
         rows = [
             (name, city, PoolAssetKind.LICENCE_REVENUE, a_spec.monthly_level * weight, [asset], "0", "0.0080", "0.2000",
-             None, spec.tenor_months)
+             None, spec.tenor_months, "")
             for a_spec, asset in zip(spec.assets, assets, strict=True)
             for name, city, _type, weight in asset_counterparties(a_spec)
         ]  # fmt: skip
@@ -205,7 +205,8 @@ def _build_pool(*, actor: User, deal: Deal, spec: DealSpec, assets: list[DataAss
         raise ValueError(f"Demo deal {spec.name!r}: every empowerment claim states its PD without the data.")
     principals = _split(total, [row[3] for row in rows])
     for row, principal in zip(rows, principals, strict=True):
-        obligor, city, kind, _w, data_assets, rate, pd, recovery, pd_without_data, term = row
+        obligor, city, kind, _w, data_assets, rate, pd, recovery, pd_without_data, term, repayment = row
+        extra = {"repayment_source": repayment} if repayment else {}
         pool_asset_create(
             actor=actor,
             deal=deal,
@@ -219,6 +220,7 @@ def _build_pool(*, actor: User, deal: Deal, spec: DealSpec, assets: list[DataAss
             default_probability=Decimal(pd),
             recovery_rate=Decimal(recovery),
             default_probability_without_data=None if pd_without_data is None else Decimal(pd_without_data),
+            **extra,
         )
 
 
@@ -238,10 +240,11 @@ def _build_capital(*, actor: User, deal: Deal, spec: DealSpec) -> None:
         return
     size = Decimal(spec.size)
     junior = sum((Decimal(t.size) for t in spec.tranches if t.tranche_class != TrancheClass.SENIOR), Decimal(0))
-    enhancements = [
-        (EnhancementKind.SUBORDINATION, "", "", junior, f"Junior classes absorb losses first: {junior / size:.1%} of the deal"),
+    enhancements: list[tuple[str, str, str, Decimal, str, dict]] = [
+        (EnhancementKind.SUBORDINATION, "", "", junior, f"Junior classes absorb losses first: {junior / size:.1%} of the deal",
+         {}),
         (EnhancementKind.RESERVE_ACCOUNT, "", deal.trustee, (size * Decimal(spec.reserve_share)).quantize(CENT),
-         "Liquidity reserve funded at closing, drawn for any senior interest shortfall"),
+         "Liquidity reserve funded at closing, drawn for any senior interest shortfall", {}),
     ]  # fmt: skip
     surplus = (size * Decimal(spec.overcollateralisation)).quantize(CENT) - size
     if surplus > 0:
@@ -252,13 +255,15 @@ def _build_capital(*, actor: User, deal: Deal, spec: DealSpec) -> None:
                 "",
                 surplus,
                 f"Pool principal is {spec.overcollateralisation}x the notes",
+                {},
             )
         )
     enhancements += [
-        (EnhancementKind.EXTERNAL_GUARANTEE, g.guarantor_type, g.provider, Decimal(g.amount), g.description)
+        (g.kind, g.guarantor_type, g.provider, Decimal(g.amount), g.description,
+         {"provider_rating": g.provider_rating, "coverage": g.coverage, "covered_classes": list(g.covered_classes)})
         for g in spec.guarantees
-    ]
-    for kind, guarantor_type, provider, amount, description in enhancements:
+    ]  # fmt: skip
+    for kind, guarantor_type, provider, amount, description, support in enhancements:
         if kind == EnhancementKind.SUBORDINATION and not amount:
             continue
         credit_enhancement_create(
@@ -269,6 +274,7 @@ def _build_capital(*, actor: User, deal: Deal, spec: DealSpec) -> None:
             provider=provider,
             amount=amount,
             description=description,
+            **support,
         )
 
 
@@ -349,6 +355,13 @@ def ensure_deal(
         trustee=spec.trustee,
         expected_issue_date=spec.issue_date,
         legal_maturity_date=legal_maturity(spec),
+        paydown_mode=spec.paydown.mode,
+        structuring_ratio=Decimal(spec.paydown.structuring_ratio),
+        dscr_trigger=None if spec.paydown.dscr_trigger is None else Decimal(spec.paydown.dscr_trigger),
+        trigger_window_periods=spec.paydown.trigger_window_periods,
+        trigger_cure_periods=spec.paydown.trigger_cure_periods,
+        controlled_amortisation_periods=spec.paydown.controlled_amortisation_periods,
+        residual_release=spec.paydown.residual_release,
     )
     created["deals"] += 1
     assets = [

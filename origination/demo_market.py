@@ -9,9 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from deals.choices import DealStatus, DealType, Exchange, GuarantorType, PoolAssetKind
+from deals.choices import DealStatus, DealType, EnhancementKind, Exchange, GuarantorType, PoolAssetKind
 
-from .demo_specs import AssetSpec, DealSpec, GuaranteeSpec, M, OriginatorSpec, PoolSpec, capital_structure
+from .demo_specs import (
+    LICENCE_SCHEDULE,
+    AssetSpec,
+    DealSpec,
+    GuaranteeSpec,
+    M,
+    OriginatorSpec,
+    PoolSpec,
+    capital_structure,
+)
 
 ORIGINATORS: tuple[OriginatorSpec, ...] = (
     OriginatorSpec(
@@ -96,17 +105,18 @@ _CHARGING_OPERATORS = (
      "0.0260"),
 )  # fmt: skip
 
-# Retailers' receivables fall due one after another over the two years (months from issue).
+# Retailers' receivables fall due one after another over the two years (months from issue), the first after a
+# quarter, so the notes' interest is paid from the first payment date.
 _RETAILERS = (
-    ("Rongcheng Retail Chain Group Co., Ltd. (蓉城零售连锁集团有限公司)", "Chengdu", 0.14, "0.0090", "0.0160", 24),
+    ("Rongcheng Retail Chain Group Co., Ltd. (蓉城零售连锁集团有限公司)", "Chengdu", 0.14, "0.0090", "0.0160", 3),
     ("Mianyang Fresh Food Supermarkets Co., Ltd. (绵阳生鲜超市有限公司)", "Mianyang", 0.12, "0.0110", "0.0190", 6),
-    ("Deyang Household Goods Distribution Co., Ltd. (德阳日用品配送有限公司)", "Deyang", 0.11, "0.0110", "0.0200", 18),
+    ("Deyang Household Goods Distribution Co., Ltd. (德阳日用品配送有限公司)", "Deyang", 0.11, "0.0110", "0.0200", 6),
     ("Nanchong Jialing Department Store Co., Ltd. (南充嘉陵百货有限公司)", "Nanchong", 0.10, "0.0120", "0.0210", 9),
     ("Leshan Tourism Retail Co., Ltd. (乐山旅游商业有限公司)", "Leshan", 0.10, "0.0120", "0.0220", 12),
-    ("Yibin Liquor Trading Co., Ltd. (宜宾酒类商贸有限公司)", "Yibin", 0.09, "0.0120", "0.0210", 15),
-    ("Luzhou Jiuxiang Commerce Co., Ltd. (泸州酒乡商贸有限公司)", "Luzhou", 0.09, "0.0130", "0.0230", 21),
-    ("Dazhou Bashan Supermarket Chain Co., Ltd. (达州巴山超市连锁有限公司)", "Dazhou", 0.09, "0.0140", "0.0240", 12),
-    ("Zigong Salt City Convenience Stores Co., Ltd. (自贡盐都便利店有限公司)", "Zigong", 0.08, "0.0140", "0.0250", 18),
+    ("Yibin Liquor Trading Co., Ltd. (宜宾酒类商贸有限公司)", "Yibin", 0.09, "0.0120", "0.0210", 12),
+    ("Luzhou Jiuxiang Commerce Co., Ltd. (泸州酒乡商贸有限公司)", "Luzhou", 0.09, "0.0130", "0.0230", 15),
+    ("Dazhou Bashan Supermarket Chain Co., Ltd. (达州巴山超市连锁有限公司)", "Dazhou", 0.09, "0.0140", "0.0240", 18),
+    ("Zigong Salt City Convenience Stores Co., Ltd. (自贡盐都便利店有限公司)", "Zigong", 0.08, "0.0140", "0.0250", 21),
     ("Suining Chuanzhong Agricultural Products Wholesale Co., Ltd. (遂宁川中农产品批发有限公司)", "Suining", 0.08,
      "0.0150", "0.0250", 24),
 )  # fmt: skip
@@ -118,22 +128,22 @@ ISSUED_2025: tuple[DealSpec, ...] = (
         "China International Capital Corporation (CICC)", "Bank of Communications (custodian)",
         DealStatus.ISSUED, dt.date(2025, 3, 18),
         assets=(
-            AssetSpec("Provincial grid load and consumption data (省级电网负荷与用电数据)", "energy", 15_200_000, 48,
+            AssetSpec("Provincial grid load and consumption data (省级电网负荷与用电数据)", "energy", 16_800_000, 48,
                       "48 TB, 2.1 billion meter readings a month", grade="important", counterparties=4),
-            AssetSpec("Industrial park energy-efficiency index (工业园区能效指数)", "energy", 4_300_000, 36,
+            AssetSpec("Industrial park energy-efficiency index (工业园区能效指数)", "energy", 4_700_000, 36,
                       "1,260 parks, 35 indicators", cp_offset=2, counterparties=3, accounting="inventory"),
         ),
         tranches=capital_structure(600 * M, "0.0185", split_senior=(5 / 9, "0.0210"), mezzanine_coupon="0.0260"),
-        reserve_share="0.0100", overcollateralisation="1.15",
+        reserve_share="0.0100", overcollateralisation="1.15", paydown=LICENCE_SCHEDULE,
     ),
     DealSpec(
         "A", "Shanghai Urban Transport Data Licence ABS 2025-1 (上海城市交通数据资产支持专项计划2025年第1期)",
         DealType.LICENCE_REVENUE, 450 * M, 36, Exchange.SSE,
         "Guotai Junan Securities", "Bank of Shanghai (custodian)", DealStatus.ISSUED, dt.date(2025, 5, 22),
         assets=(
-            AssetSpec("Urban road traffic-flow data (城市道路交通流量数据)", "transport", 9_200_000, 48,
+            AssetSpec("Urban road traffic-flow data (城市道路交通流量数据)", "transport", 12_400_000, 48,
                       "6,800 sensors, 310 million records a month", grade="important", counterparties=4),
-            AssetSpec("Public-transit smart-card ridership data (公共交通一卡通客流数据)", "transport", 3_200_000, 36,
+            AssetSpec("Public-transit smart-card ridership data (公共交通一卡通客流数据)", "transport", 4_300_000, 36,
                       "9.2 million cards, 600 million trips a year", cp_offset=3, counterparties=2),
         ),
         tranches=capital_structure(450 * M, "0.0195", mezzanine_coupon="0.0255"),
@@ -141,6 +151,7 @@ ISSUED_2025: tuple[DealSpec, ...] = (
             GuaranteeSpec(GuarantorType.GUARANTEE_COMPANY, "Shanghai Municipal Financing Guarantee Co., Ltd. (上海市融资担保有限公司)",
                           405 * M, "Full and unconditional guarantee of Senior A principal and interest"),
         ),
+        paydown=LICENCE_SCHEDULE,
     ),
     DealSpec(
         "D", "Guizhou Health Data Empowerment Medical Equipment Lease ABS 2025-1 (贵州健康数据赋能医疗设备租赁资产支持专项计划2025年第1期)",
@@ -157,8 +168,9 @@ ISSUED_2025: tuple[DealSpec, ...] = (
         ),
         tranches=capital_structure(320 * M, "0.0200", mezzanine_coupon="0.0270"),
         guarantees=(
-            GuaranteeSpec(GuarantorType.STATE_OWNED_DEBTOR, "Nine public hospitals of the Guizhou Health Commission (state-owned lessees)",
-                          320 * M, "Lessees are public hospitals; lease payments are budgeted state-owned obligations"),
+            GuaranteeSpec(GuarantorType.ORIGINATOR, "Guizhou Big Data Health Industry Group Co., Ltd. (贵州大数据健康产业集团有限公司)",
+                          100 * M, "The originator undertakes to pay any shortfall of Senior A interest and scheduled principal",
+                          provider_rating="AA+", kind=EnhancementKind.SHORTFALL_UNDERTAKING),
         ),
         data_effect="Hospital operating and claims data re-priced lessee default risk: average annual PD 1.5 % -> 0.9 %.",
     ),
@@ -173,7 +185,7 @@ ISSUED_2025: tuple[DealSpec, ...] = (
         ),
         pool=tuple(
             PoolSpec(borrower, city, PoolAssetKind.LOAN, weight, i, rate=rate, default_probability=pd,
-                     recovery_rate=recovery)
+                     recovery_rate=recovery, repayment_source="data_revenue")
             for i, ((borrower, city, *_), weight, rate, pd, recovery) in enumerate(
                 zip(
                     _PLEDGE_BORROWERS,
@@ -199,8 +211,8 @@ ISSUED_2025: tuple[DealSpec, ...] = (
         DealStatus.ISSUED, dt.date(2025, 9, 25),
         assets=(
             AssetSpec("Enterprise registration and credit public data (企业登记与信用公共数据)", "government_open",
-                      6_100_000, 36, "3.4 million enterprises, 180 fields", counterparties=4),
-            AssetSpec("Urban spatial and building public data (城市空间与建筑公共数据)", "government_open", 2_400_000,
+                      8_800_000, 36, "3.4 million enterprises, 180 fields", counterparties=4),
+            AssetSpec("Urban spatial and building public data (城市空间与建筑公共数据)", "government_open", 3_500_000,
                       24, "16,400 km2, building-level vectors", cp_offset=1, counterparties=3, growth=0.25),
         ),
         tranches=capital_structure(300 * M, "0.0208", senior=0.92, mezzanine=0.03, mezzanine_coupon="0.0265"),
@@ -208,7 +220,7 @@ ISSUED_2025: tuple[DealSpec, ...] = (
             GuaranteeSpec(GuarantorType.BANK_GUARANTEE_LETTER, "Bank of Beijing Co., Ltd. (北京银行)", 100 * M,
                           "Irrevocable letter of guarantee covering senior interest and a first-loss amount"),
         ),
-        payment_frequency="semiannual",
+        payment_frequency="semiannual", paydown=LICENCE_SCHEDULE,
     ),
     DealSpec(
         "B", "Qianhai EV Charging Data Empowerment ABS 2025-1 (前海充电能源数据赋能资产支持专项计划2025年第1期)",

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from deals.choices import DealStatus, DealType, Exchange, GuarantorType, PoolAssetKind
+from deals.choices import DealStatus, DealType, EnhancementKind, Exchange, GuarantorType, PoolAssetKind
 
-from .demo_specs import AssetSpec, DealSpec, GuaranteeSpec, M, PoolSpec, capital_structure
+from .demo_specs import LICENCE_SCHEDULE, AssetSpec, DealSpec, GuaranteeSpec, M, PoolSpec, capital_structure
 
 _LOGISTICS_BORROWERS = (
     # (borrower, city, sector, pledged data, monthly revenue of the data, months of history, share of the pool,
@@ -78,10 +78,11 @@ PIPELINE: tuple[DealSpec, ...] = (
         DealType.LICENCE_REVENUE, 200 * M, 36, Exchange.SSE, "Guotai Junan Securities", "Bank of Shanghai (custodian)",
         DealStatus.DRAFT, dt.date(2027, 6, 30),
         assets=(
-            AssetSpec("Public parking occupancy data (公共停车泊位占用数据)", "transport", 3_100_000, 24,
+            AssetSpec("Public parking occupancy data (公共停车泊位占用数据)", "transport", 4_400_000, 24,
                       "4,100 car parks, 1.2 million bays, minute-level", cp_offset=1, counterparties=3, growth=0.2),
         ),
         tranches=(),
+        paydown=LICENCE_SCHEDULE,
     ),
     # ... one waiting for compliance ...
     DealSpec(
@@ -89,10 +90,11 @@ PIPELINE: tuple[DealSpec, ...] = (
         DealType.LICENCE_REVENUE, 280 * M, 36, Exchange.SSE, "Guotai Junan Securities", "Bank of Shanghai (custodian)",
         DealStatus.SUBMITTED, dt.date(2027, 3, 31),
         assets=(
-            AssetSpec("Metro station passenger-flow data (地铁站点客流数据)", "transport", 6_800_000, 40,
+            AssetSpec("Metro station passenger-flow data (地铁站点客流数据)", "transport", 9_500_000, 40,
                       "508 stations, 11 million taps a day", counterparties=3),
         ),
         tranches=capital_structure(280 * M, "0.0198", mezzanine_coupon="0.0255"),
+        paydown=LICENCE_SCHEDULE,
     ),
     # ... one in review ...
     DealSpec(
@@ -144,10 +146,11 @@ PIPELINE: tuple[DealSpec, ...] = (
         DealType.LICENCE_REVENUE, 160 * M, 36, Exchange.SZSE, "China Merchants Securities", "Ping An Bank (custodian)",
         DealStatus.DRAFT, dt.date(2027, 5, 28),
         assets=(
-            AssetSpec("Distributed PV generation data (分布式光伏发电数据)", "energy", 3_300_000, 30,
+            AssetSpec("Distributed PV generation data (分布式光伏发电数据)", "energy", 4_600_000, 30,
                       "21,000 rooftop systems, 15-minute output", cp_offset=3, counterparties=3, growth=0.28),
         ),
         tranches=capital_structure(160 * M, "0.0205", mezzanine_coupon="0.0275"),
+        paydown=LICENCE_SCHEDULE,
     ),
     # ... one submitted whose processing-use right expires before the notes mature ...
     DealSpec(
@@ -176,10 +179,11 @@ PIPELINE: tuple[DealSpec, ...] = (
         DealType.LICENCE_REVENUE, 140 * M, 36, Exchange.SZSE, "China Merchants Securities", "Ping An Bank (custodian)",
         DealStatus.COMPLIANCE_APPROVED, dt.date(2027, 2, 26),
         assets=(
-            AssetSpec("Commercial building energy-use data (商业楼宇能耗数据)", "energy", 3_300_000, 36,
+            AssetSpec("Commercial building energy-use data (商业楼宇能耗数据)", "energy", 4_600_000, 36,
                       "2,700 buildings, hourly sub-metering", cp_offset=2, counterparties=3),
         ),
         tranches=capital_structure(140 * M, "0.0202", mezzanine_coupon="0.0270"),
+        paydown=LICENCE_SCHEDULE,
     ),
     # Valued: the arranger may publish it.
     DealSpec(
@@ -197,8 +201,9 @@ PIPELINE: tuple[DealSpec, ...] = (
         ),
         tranches=capital_structure(260 * M, "0.0205", mezzanine_coupon="0.0275"),
         guarantees=(
-            GuaranteeSpec(GuarantorType.STATE_OWNED_DEBTOR, "Eight public hospitals of the Guizhou Health Commission (state-owned lessees)",
-                          260 * M, "Lessees are public hospitals; lease payments are budgeted state-owned obligations"),
+            GuaranteeSpec(GuarantorType.ORIGINATOR, "Guizhou Big Data Health Industry Group Co., Ltd. (贵州大数据健康产业集团有限公司)",
+                          80 * M, "The originator undertakes to pay any shortfall of Senior A interest and scheduled principal",
+                          provider_rating="AA+", kind=EnhancementKind.SHORTFALL_UNDERTAKING),
         ),
         data_effect="Cohort outcomes priced each hospital's lease: average annual PD 1.6 % -> 1.0 %.",
     ),
@@ -208,10 +213,11 @@ PIPELINE: tuple[DealSpec, ...] = (
         DealType.LICENCE_REVENUE, 500 * M, 36, Exchange.SSE, "China International Capital Corporation (CICC)",
         "Bank of Communications (custodian)", DealStatus.PUBLISHED, dt.date(2027, 1, 15),
         assets=(
-            AssetSpec("Distribution-network outage and reliability data (配电网停电与可靠性数据)", "energy", 12_500_000,
+            AssetSpec("Distribution-network outage and reliability data (配电网停电与可靠性数据)", "energy", 18_500_000,
                       48, "3.1 million feeders, event-level logs", grade="important", cp_offset=1, counterparties=4),
         ),
         tranches=capital_structure(500 * M, "0.0190", mezzanine_coupon="0.0250"),
         overcollateralisation="1.15",
+        paydown=LICENCE_SCHEDULE,
     ),
 )  # fmt: skip

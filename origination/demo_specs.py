@@ -105,6 +105,8 @@ class PoolSpec:
     # Empowerment: the obligor's PD as priced without the data (the data's effect is the difference).
     default_probability_without_data: str | None = None
     term_months: int | None = None  # months from issue to the claim's maturity; the deal's tenor by default
+    # Data-secured claims: what the borrower repays out of (its data's own revenue, or its operating revenue).
+    repayment_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,10 +120,40 @@ class TrancheSpec:
 
 @dataclass(frozen=True)
 class GuaranteeSpec:
+    """External support of the notes: a guarantee (or a shortfall undertaking) with its provider's own rating."""
+
     guarantor_type: str
     provider: str
     amount: int
     description: str
+    provider_rating: str = "AAA"
+    kind: str = "external_guarantee"
+    coverage: str = "timely"
+    covered_classes: tuple[str, ...] = ("senior",)
+
+
+@dataclass(frozen=True)
+class PaydownSpec:
+    """How the notes amortise and when cash is trapped (deals.models.Deal's structure fields)."""
+
+    mode: str = "sequential"
+    structuring_ratio: str = "1.200"
+    dscr_trigger: str | None = None
+    trigger_window_periods: int = 1
+    trigger_cure_periods: int = 0
+    controlled_amortisation_periods: int = 1
+    residual_release: str = "after_rated_repaid"
+
+
+# Licence-revenue deals amortise to a schedule sized at 1.25x the projected revenue; a DSCR below 1.10 over two
+# quarters traps cash (and sends it all to the notes, sequentially) until two quarters pass again; while every
+# test passes the originator's subordinated class receives what is above the schedule.
+LICENCE_SCHEDULE = PaydownSpec(
+    mode="target_schedule", structuring_ratio="1.250", dscr_trigger="1.100", trigger_window_periods=2,
+    trigger_cure_periods=2, residual_release="excess_when_tests_pass",
+)  # fmt: skip
+# Amortising pools (loans, leases, receivables) pay through sequentially; the residual waits for the rated notes.
+PASS_THROUGH = PaydownSpec()
 
 
 @dataclass(frozen=True)
@@ -148,6 +180,7 @@ class DealSpec:
     guarantees: tuple[GuaranteeSpec, ...] = ()
     payment_frequency: str = "quarterly"
     reserve_share: str = "0.0100"
+    paydown: PaydownSpec = PASS_THROUGH
     overcollateralisation: str = "1.10"  # pool principal / deal size
     returned_with: str = ""  # compliance asked for changes once, with this reason
     data_effect: str = ""  # empowerment: what the data does to the pool's default risk

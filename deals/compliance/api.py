@@ -118,8 +118,8 @@ class LegalRiskSerializer(serializers.Serializer):
     open_conditions_precedent = serializers.IntegerField()
     open_findings = serializers.DictField(child=serializers.IntegerField(), source="risk.open_findings")
     haircut = serializers.FloatField(source="risk.haircut")
-    regulatory_stop_probability = serializers.FloatField(source="risk.regulatory_stop_probability")
-    base_stop_probability = serializers.FloatField(source="risk.base_stop_probability")
+    regulatory_stop_probability_life = serializers.FloatField(source="risk.regulatory_stop_probability_life")
+    base_stop_probability_life = serializers.FloatField(source="risk.base_stop_probability_life")
 
 
 class ReviewListSerializer(serializers.ModelSerializer):

@@ -94,7 +94,7 @@ def review_workbook(*, review: ComplianceReview, user: User) -> bytes:
             for s, n in risk.risk.open_findings.items()
         ],  # fmt: skip
         [_("Legal-risk haircut"), round(risk.risk.haircut, 6)],
-        [_("Regulatory-stop probability"), round(risk.risk.regulatory_stop_probability, 6)],
+        [_("Regulatory-stop probability over the deal's life"), round(risk.risk.regulatory_stop_probability_life, 6)],
         [_("Audit chain verified"), verification.ok],
         [_("Exported at"), timezone.now()],
         [_("Exported by"), f"{_person(user)} ({user.get_role_display()})"],

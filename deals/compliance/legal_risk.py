@@ -13,9 +13,10 @@ Formula. Each open finding is treated as an independent source of loss:
 with h = 5 % / 2 % / 0.5 % of value per high / medium / low finding and
 u = 10 % / 4 % / 1 % added chance of a regulatory stop per finding. `haircut`
 is the fraction taken off the data asset's value and the pool's projected
-data cash flow; `p_stop` is the probability the valuation gives its
-regulatory-stop stress scenario over the deal's life, raised from the base
-probability `p_base` the valuation uses for a deal with a clean review.
+data cash flow; `p_stop` is the probability of a regulatory stop over the
+deal's whole life, raised from the base probability `p_base` of a deal with a
+clean review. The valuation converts it once to the annual probability with
+the same chance over the tenor, 1 - (1 - p_stop)^(12 / tenor months).
 Examples: one high finding gives a 5 % haircut and, from a 2 % base,
 p_stop = 1 - 0.98 * 0.90 = 11.8 %; no finding leaves 0 % and the base.
 """
@@ -39,8 +40,8 @@ class LegalRisk:
 
     open_findings: dict[str, int] = field(default_factory=dict)
     haircut: float = 0.0
-    regulatory_stop_probability: float = DEFAULT_BASE_STOP_PROBABILITY
-    base_stop_probability: float = DEFAULT_BASE_STOP_PROBABILITY
+    regulatory_stop_probability_life: float = DEFAULT_BASE_STOP_PROBABILITY
+    base_stop_probability_life: float = DEFAULT_BASE_STOP_PROBABILITY
 
     @property
     def total_open(self) -> int:
@@ -66,7 +67,7 @@ def legal_risk_haircut(open_findings: Mapping[str, int]) -> float:
     return min(MAX_HAIRCUT, 1.0 - kept)
 
 
-def regulatory_stop_probability(
+def regulatory_stop_probability_life(
     open_findings: Mapping[str, int], *, base: float = DEFAULT_BASE_STOP_PROBABILITY
 ) -> float:
     """Probability of the regulatory-stop scenario: the base raised by each open finding, capped."""
@@ -86,6 +87,6 @@ def legal_risk(open_findings: Mapping[str, int], *, base: float = DEFAULT_BASE_S
     return LegalRisk(
         open_findings=counts,
         haircut=legal_risk_haircut(counts),
-        regulatory_stop_probability=regulatory_stop_probability(counts, base=base),
-        base_stop_probability=base,
+        regulatory_stop_probability_life=regulatory_stop_probability_life(counts, base=base),
+        base_stop_probability_life=base,
     )

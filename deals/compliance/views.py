@@ -107,7 +107,7 @@ def _review_page(
     }
     risk = context["legal_risk"].risk
     context["haircut_pct"] = f"{risk.haircut * 100:.1f}"
-    context["stop_pct"] = f"{risk.regulatory_stop_probability * 100:.1f}"
+    context["stop_pct"] = f"{risk.regulatory_stop_probability_life * 100:.1f}"
     return render(request, "deals/compliance/review.html", context, status=status)
 
 

@@ -1,4 +1,4 @@
-"""The valuation engine of DataABS: NumPy and SciPy only, no Django (DESIGN.md section 4, "Valuation").
+"""The valuation engine of DataABS: NumPy and SciPy only, no Django (DESIGN in docs/valuation.md).
 
 Plain inputs in (`ValuationInputs` and its parts), plain results out
 (`ValuationResult.to_dict()` is JSON-ready). `value_deal` runs everything; the
@@ -10,37 +10,64 @@ pieces are public for tests, benchmarks and the pages:
 Modules: assumptions (every judgment and table, with its source), inputs,
 history (metrics, stability score, revenue model), draws (chunk-independent
 random numbers), projection (licence revenue, suspensions), pool (loans,
-correlated defaults, recoveries), waterfall, structure, simulate (chunked
-Monte Carlo), irr (batched IRR), metrics (tranches, DSCR), rating (implied
-rating, coupon), stress, appraisal, results, engine.
+correlated defaults, recoveries, cash by source), waterfall (paydown modes,
+triggers, support), structure (schedule sizing), simulate (chunked and tilted
+Monte Carlo), decision (ratings decided at a confidence), irr (batched IRR),
+metrics (tranches, DSCR), rating (implied rating, coupon), pricing
+(comparables), stress, appraisal, results, engine.
 """
 
-from .appraisal import AppraisalResult, appraise_data_asset, quality_coefficient
+from .appraisal import AppraisalResult, AppraisalSummary, appraise_assets, appraise_data_asset, quality_coefficient
 from .assumptions import RATING_SCALE, ValuationAssumptions
-from .engine import DEFAULT_SEED, value_deal
+from .decision import VariantDecision, decide_variant
+from .engine import DEFAULT_SEED, pledged_values_from, value_deal
 from .history import HistoryMetrics, RevenueModel, estimate_revenue_model, history_metrics
 from .inputs import (
-    AppraisalInputs,
+    ComparableDeal,
     ComparableTransaction,
     CreditEnhancementInput,
+    DataAssetAppraisalInput,
     FeesInput,
-    GuaranteeInput,
     LegalRisk,
     MarketInputs,
+    PaydownInput,
     PoolAssetInput,
     QualityScores,
     RevenueHistory,
     Scenario,
+    SupportInput,
     TrancheInput,
     ValuationInputs,
 )
 from .irr import batched_irr
-from .metrics import DscrSummary, Histogram, TrancheResult, dscr_summary, tranche_results
+from .metrics import DscrSummary, Histogram, RatingDecision, TrancheResult, dscr_summary, tranche_results
 from .pool import pool_schedule, simulate_pool
 from .projection import project_licence_revenue
-from .rating import CouponSuggestion, expected_loss_threshold, implied_rating, suggested_coupon
-from .results import CoverageResult, EmpowermentResult, ProjectionSummary, ValuationResult, to_plain
-from .simulate import SimulatedCollections, StructureOutcome, evaluate_structure, simulate_collections
+from .rating import (
+    CouponSuggestion,
+    expected_loss_threshold,
+    implied_rating,
+    notches_between,
+    rating_rank,
+    suggested_coupon,
+)
+from .results import (
+    CashSourceResult,
+    CoverageResult,
+    EmpowermentResult,
+    PricingComparables,
+    ProjectionSummary,
+    ValuationResult,
+    to_plain,
+)
+from .simulate import (
+    SimulatedCollections,
+    StructureOutcome,
+    Tilt,
+    evaluate_structure,
+    expected_period_cash,
+    simulate_collections,
+)
 from .stress import (
     BreakevenResult,
     MaxSeniorSize,
@@ -51,31 +78,36 @@ from .stress import (
     standard_scenarios,
     stress_scenarios,
 )
-from .structure import build_structure, provisional_coupons, scheduled_wal
+from .structure import build_structure, provisional_coupons, scheduled_wal, sculpted_schedule
 from .waterfall import WaterfallOutput, WaterfallStructure, run_waterfall
 
 __all__ = [
     "DEFAULT_SEED",
     "RATING_SCALE",
-    "AppraisalInputs",
     "AppraisalResult",
+    "AppraisalSummary",
     "BreakevenResult",
+    "CashSourceResult",
+    "ComparableDeal",
     "ComparableTransaction",
     "CouponSuggestion",
     "CoverageResult",
     "CreditEnhancementInput",
+    "DataAssetAppraisalInput",
     "DscrSummary",
     "EmpowermentResult",
     "FeesInput",
-    "GuaranteeInput",
     "Histogram",
     "HistoryMetrics",
     "LegalRisk",
     "MarketInputs",
     "MaxSeniorSize",
+    "PaydownInput",
     "PoolAssetInput",
+    "PricingComparables",
     "ProjectionSummary",
     "QualityScores",
+    "RatingDecision",
     "RevenueHistory",
     "RevenueModel",
     "Scenario",
@@ -83,30 +115,40 @@ __all__ = [
     "StressResult",
     "StressTranche",
     "StructureOutcome",
+    "SupportInput",
+    "Tilt",
     "TrancheInput",
     "TrancheResult",
     "ValuationAssumptions",
     "ValuationInputs",
     "ValuationResult",
+    "VariantDecision",
     "WaterfallOutput",
     "WaterfallStructure",
+    "appraise_assets",
     "appraise_data_asset",
     "batched_irr",
     "breakeven_stress",
     "build_structure",
+    "decide_variant",
     "dscr_summary",
     "estimate_revenue_model",
     "evaluate_structure",
     "expected_loss_threshold",
+    "expected_period_cash",
     "history_metrics",
     "implied_rating",
     "max_senior_size",
+    "notches_between",
+    "pledged_values_from",
     "pool_schedule",
     "project_licence_revenue",
     "provisional_coupons",
     "quality_coefficient",
+    "rating_rank",
     "run_waterfall",
     "scheduled_wal",
+    "sculpted_schedule",
     "simulate_collections",
     "simulate_pool",
     "standard_scenarios",

@@ -1,9 +1,22 @@
-"""The data asset's value by the three methods of the China Appraisal Society's 2023 guidance, and their spread.
+"""Each data asset's value by the three methods of the China Appraisal Society's 2023 guidance, reconciled.
 
 Guidance on Data Asset Appraisal (China Appraisal Society, 2023): the income,
 cost and market methods, each adjusted for data quality, which the guidance
 assesses over accuracy, consistency, completeness, conformity, timeliness and
-accessibility.
+accessibility. Here (docs/valuation.md, "Appraisal"):
+
+- income: the data's own revenue (its uploaded history, never the pool's loan
+  repayments), projected by the fitted revenue model over the asset's
+  remaining economic life, times the share of revenue that is income of the
+  data, discounted at the benchmark plus the data asset risk premium;
+- cost: the historical cost (book value) x (1 + reasonable profit) x
+  (1 - obsolescence) x the quality coefficient;
+- market: the median price / annual revenue multiple of the arranger's
+  registered comparable transactions of the asset's category, outliers beyond
+  a few scaled median absolute deviations dropped, times the asset's revenue of
+  the last twelve months;
+- reconciled with the stated weights over the methods available; the methods
+  disagree when the highest exceeds the lowest by more than the threshold.
 """
 
 from __future__ import annotations
@@ -13,23 +26,48 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .assumptions import ValuationAssumptions
-from .inputs import QUALITY_DIMENSIONS, AppraisalInputs, QualityScores
+from .history import estimate_revenue_model
+from .inputs import QUALITY_DIMENSIONS, DataAssetAppraisalInput, QualityScores
+from .projection import revenue_log_mean
+
+AGREEMENT = ("agree", "disagree", "single_method", "none")
 
 
 @dataclass(frozen=True)
 class AppraisalResult:
-    """Values by method (None when the method had no inputs), the quality coefficient and the divergence flag."""
+    """One data asset: values by method (None with a reason when a method cannot apply), reconciled."""
 
+    key: str
+    name: str
     quality_coefficient: float | None
     income_value: float | None
     cost_value: float | None
     market_value: float | None
-    indicated_value: float | None  # blend of the available methods by the assumptions' weights
+    indicated_value: float | None  # weighted over the methods available
+    weights: dict[str, float]  # the weights actually applied (renormalised over the methods available)
     divergence_ratio: float | None  # highest value / lowest value - 1
     divergence_threshold: float
-    divergent: bool
+    agreement: str  # agree, disagree, single_method, none
     discount_rate: float | None
+    unavailable: dict[str, str]  # method -> reason code (no_revenue, short_history, no_cost, few_comparables)
     details: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def divergent(self) -> bool:
+        """The methods disagree beyond the threshold."""
+        return self.agreement == "disagree"
+
+
+@dataclass(frozen=True)
+class AppraisalSummary:
+    """Every data asset behind the deal, and their totals by method."""
+
+    assets: list[AppraisalResult]
+    total_indicated: float | None
+    total_income: float | None
+    total_cost: float | None
+    total_market: float | None
+    divergent_assets: int
 
 
 def quality_coefficient(scores: QualityScores, weights: dict[str, float]) -> float:
@@ -45,98 +83,158 @@ def income_value(monthly_cash_flows: np.ndarray, *, contribution_share: float, d
     return float(np.sum(contribution_share * flows / (1.0 + discount_rate) ** (months / 12.0)))
 
 
-def cost_value(components: dict[str, float], *, profit_rate: float, obsolescence: float, quality: float) -> float:
-    """Cost method: replacement cost x (1 + reasonable profit) x (1 - economic obsolescence) x quality coefficient."""
-    return float(sum(components.values()) * (1 + profit_rate) * (1 - obsolescence) * quality)
+def expected_revenue(asset: DataAssetAppraisalInput, months: int, assumptions: ValuationAssumptions) -> np.ndarray:
+    """The fitted model's expected monthly revenue (lognormal mean), net of the expected loss of licensees.
+
+    E[R_h] = L exp(mu h + s(h) + phi^h y0) (the projection's mean before
+    licensee losses), times 1 - sum_k share_k P(k lost by h)(1 - replacement).
+    """
+    model = estimate_revenue_model(asset.revenue_history, assumptions)
+    h = np.arange(1, months + 1, dtype=float)
+    phi = model.persistence
+    a_coef = model.transitory_volatility * np.sqrt(1 - phi**2)
+    variance = np.cumsum((a_coef * phi ** np.arange(months, dtype=float) + model.permanent_volatility) ** 2)
+    mean = np.exp(revenue_log_mean(model, months) + 0.5 * variance)
+    lost = np.zeros(months)
+    for share, p in zip(model.counterparty_shares, model.counterparty_loss_annual, strict=True):
+        lost += share * (1 - (1 - p) ** (h / 12))
+    return mean * (1 - lost * (1 - assumptions.counterparty_replacement_share))
 
 
-def market_value(appraisal: AppraisalInputs, *, quality: float | None) -> tuple[float, list[float]]:
-    """Market method: mean of comparable prices x their adjustment factors x (subject / comparable quality)."""
-    adjusted = []
-    for comparable in appraisal.comparables:
-        value = comparable.price * float(np.prod(comparable.adjustment_factors or (1.0,)))
-        if quality is not None and comparable.quality_coefficient:
-            value *= quality / comparable.quality_coefficient
-        adjusted.append(float(value))
-    return float(np.mean(adjusted)), adjusted
+def market_multiple(
+    multiples: np.ndarray, assumptions: ValuationAssumptions
+) -> tuple[float | None, np.ndarray, np.ndarray]:
+    """The median multiple after dropping outliers (log distance > k scaled MADs); the kept and dropped masks."""
+    logs = np.log(multiples)
+    centre = float(np.median(logs))
+    mad = 1.4826 * float(np.median(np.abs(logs - centre)))
+    keep = np.abs(logs - centre) <= assumptions.market_outlier_mads * mad if mad > 0 else np.ones(logs.size, bool)
+    if int(keep.sum()) < assumptions.market_min_comparables:
+        return None, keep, ~keep
+    return float(np.exp(np.median(logs[keep]))), keep, ~keep
 
 
 def appraise_data_asset(
-    appraisal: AppraisalInputs,
-    *,
-    projected_monthly_cash_flows: np.ndarray | None,
-    benchmark_rate: float,
-    assumptions: ValuationAssumptions,
+    asset: DataAssetAppraisalInput, *, benchmark_rate: float, assumptions: ValuationAssumptions
 ) -> AppraisalResult:
-    """Value the data asset by income, cost and market, blend them, and flag when they diverge.
-
-    The income method discounts the data's share of the projected cash flow
-    (the appraisal's own projection if given, else the one passed in) at the
-    appraisal's discount rate or, by default, the benchmark plus the data
-    asset risk premium. The quality coefficient adjusts the cost and market
-    methods (the income method's cash flows already reflect the data's
-    quality). The values diverge when the highest exceeds the lowest by more
-    than the threshold.
-    """
+    """Value one data asset by income, cost and market (module docstring), reconcile them, say if they agree."""
     a = assumptions
-    quality = quality_coefficient(appraisal.quality, a.quality_weights) if appraisal.quality else None
+    quality = quality_coefficient(asset.quality, a.quality_weights) if asset.quality else None
     details: dict[str, object] = {}
-    flows = appraisal.projected_monthly_cash_flows
-    if flows is None:
-        flows = projected_monthly_cash_flows
-    income = None
-    discount = None
-    if flows is not None and np.asarray(flows).size:
-        discount = (
-            appraisal.discount_rate
-            if appraisal.discount_rate is not None
-            else benchmark_rate + a.data_asset_risk_premium
-        )
-        income = income_value(flows, contribution_share=appraisal.data_contribution_share, discount_rate=discount)
+    unavailable: dict[str, str] = {}
+    income = discount = None
+    history = asset.revenue_history
+    months = a.appraisal_horizon_months
+    if history is None:
+        unavailable["income"] = "no_revenue"
+    elif history.amounts.shape[0] < a.min_history_months:
+        unavailable["income"] = "short_history"
+    else:
+        flows = expected_revenue(asset, months, a)
+        share = a.data_income_share if asset.data_income_share is None else asset.data_income_share
+        discount = benchmark_rate + a.data_asset_risk_premium
+        income = income_value(flows, contribution_share=share, discount_rate=discount)
         details["income"] = {
-            "months": int(np.asarray(flows).size),
-            "contribution_share": appraisal.data_contribution_share,
-            "undiscounted_data_cash": float(np.sum(flows) * appraisal.data_contribution_share),
+            "months": months,
+            "history_months": int(history.amounts.shape[0]),
+            "data_income_share": share,
+            "projected_revenue": float(flows.sum()),
         }
     cost = None
-    if appraisal.cost_components:
-        profit = appraisal.cost_profit_rate if appraisal.cost_profit_rate is not None else a.cost_profit_rate
-        cost = cost_value(
-            appraisal.cost_components,
-            profit_rate=profit,
-            obsolescence=appraisal.obsolescence_rate,
-            quality=quality if quality is not None else 1.0,
+    if asset.cost_components and sum(asset.cost_components.values()) > 0:
+        cost = float(
+            sum(asset.cost_components.values())
+            * (1 + a.cost_profit_rate)
+            * (1 - asset.obsolescence_rate)
+            * (quality if quality is not None else 1.0)
         )
         details["cost"] = {
-            "replacement_cost": float(sum(appraisal.cost_components.values())),
-            "profit_rate": profit,
-            "obsolescence_rate": appraisal.obsolescence_rate,
+            "historical_cost": float(sum(asset.cost_components.values())),
+            "profit_rate": a.cost_profit_rate,
+            "obsolescence_rate": asset.obsolescence_rate,
         }
+    else:
+        unavailable["cost"] = "no_cost"
     market = None
-    if appraisal.comparables:
-        market, adjusted = market_value(appraisal, quality=quality)
-        details["market"] = {"adjusted_comparables": adjusted}
+    trailing = float(history.monthly_totals[-12:].sum()) if history is not None else 0.0
+    if len(asset.comparables) < a.market_min_comparables:
+        unavailable["market"] = "few_comparables"
+    elif trailing <= 0:
+        unavailable["market"] = "no_revenue"
+    else:
+        multiples = np.array([c.multiple for c in asset.comparables])
+        multiple, kept, dropped = market_multiple(multiples, a)
+        if multiple is None:
+            unavailable["market"] = "few_comparables"
+        else:
+            market = multiple * trailing
+            details["market"] = {
+                "median_multiple": multiple,
+                "trailing_revenue": trailing,
+                "comparables": [
+                    {
+                        "description": c.description,
+                        "date": c.transaction_date,
+                        "source": c.source,
+                        "multiple": float(m),
+                        "kept": bool(k),
+                    }
+                    for c, m, k in zip(asset.comparables, multiples, kept, strict=True)
+                ],  # fmt: skip
+                "dropped": int(dropped.sum()),
+            }
     values = {"income": income, "cost": cost, "market": market}
     present = {name: value for name, value in values.items() if value is not None}
+    weights: dict[str, float] = {}
     indicated = None
     if present:
-        weights = {name: a.appraisal_weights.get(name, 0.0) for name in present}
-        if sum(weights.values()) <= 0:
-            weights = dict.fromkeys(present, 1.0)
-        indicated = sum(present[name] * weights[name] for name in present) / sum(weights.values())
-    ratio = None
+        raw = {name: a.appraisal_weights.get(name, 0.0) for name in present}
+        total = sum(raw.values())
+        weights = {n: raw[n] / total for n in present} if total > 0 else {n: 1 / len(present) for n in present}
+        indicated = float(sum(present[name] * weights[name] for name in present))
     positive = [v for v in present.values() if v > 0]
-    if len(positive) >= 2:
-        ratio = max(positive) / min(positive) - 1.0
+    ratio = max(positive) / min(positive) - 1.0 if len(positive) >= 2 else None
+    if not present:
+        agreement = "none"
+    elif ratio is None:
+        agreement = "single_method"
+    else:
+        agreement = "disagree" if ratio > a.appraisal_divergence_threshold else "agree"
     return AppraisalResult(
+        key=asset.key,
+        name=asset.name,
         quality_coefficient=quality,
         income_value=income,
         cost_value=cost,
         market_value=market,
         indicated_value=indicated,
+        weights=weights,
         divergence_ratio=ratio,
         divergence_threshold=a.appraisal_divergence_threshold,
-        divergent=ratio is not None and ratio > a.appraisal_divergence_threshold,
+        agreement=agreement,
         discount_rate=discount,
+        unavailable=unavailable,
         details=details,
+    )
+
+
+def appraise_assets(
+    assets: tuple[DataAssetAppraisalInput, ...], *, benchmark_rate: float, assumptions: ValuationAssumptions
+) -> AppraisalSummary | None:
+    """Every data asset appraised, and the totals by method (None where no asset had the method)."""
+    if not assets:
+        return None
+    results = [appraise_data_asset(x, benchmark_rate=benchmark_rate, assumptions=assumptions) for x in assets]
+
+    def total(name: str) -> float | None:
+        values = [getattr(r, name) for r in results if getattr(r, name) is not None]
+        return float(sum(values)) if values else None
+
+    return AppraisalSummary(
+        assets=results,
+        total_indicated=total("indicated_value"),
+        total_income=total("income_value"),
+        total_cost=total("cost_value"),
+        total_market=total("market_value"),
+        divergent_assets=sum(r.divergent for r in results),
     )

@@ -18,6 +18,10 @@ the assumptions used is stored with each result. Sources:
 - Benchmark and spreads: the late-2025 ChinaBond government curve and ABS
   spreads by rating that the arranger maintains (deals.MarketParameters); the
   defaults here equal the demo's starting market parameters.
+- Support parties: the annual default probability of a guarantor or an
+  undertaking party by its own domestic rating, and the premium investors ask
+  for relying on it by its type and rating, are tables the arranger maintains
+  (MarketParameters); the defaults below are stated judgments (docs/valuation.md).
 - Everything else is a stated judgment, exposed so that it can be changed.
 """
 
@@ -45,6 +49,28 @@ IDEALISED_EXPECTED_LOSS_PERCENT: dict[str, tuple[float, ...]] = {
     "CCC": (14.300000, 17.902000, 20.530000, 22.440000, 24.249000, 25.884000, 27.369000, 28.700000, 29.892000, 31.046000),
 }  # fmt: skip
 
+# Annual default probability of a guarantor or undertaking party by its own domestic rating. Judgment: domestic
+# AAA guarantors sit around global A/Baa, and each notch down roughly multiplies the default rate by 1.4-1.6
+# (read from global corporate default studies); the arranger overrides it per date (MarketParameters).
+DEFAULT_PROVIDER_ANNUAL_PD: dict[str, float] = {
+    "AAA": 0.0005, "AA+": 0.0010, "AA": 0.0020, "AA-": 0.0035, "A+": 0.0055, "A": 0.0080, "A-": 0.0110,
+    "BBB+": 0.0160, "BBB": 0.0220, "BBB-": 0.0300, "BB": 0.0500, "B": 0.1000, "CCC": 0.2500,
+}  # fmt: skip
+
+# What investors ask over the rating spread for a class that relies on a support party, by the party's type and
+# its own rating: a bank's letter of guarantee is the closest to the bank's own credit, a provincial guarantee
+# company and county-level state-owned debtors ask more, the originator (or its parent) standing behind its own
+# data most (it fails with the data). Judgment calibrated to the 2025 data-asset seniors' 1.85-2.58 % band.
+_SUPPORT_BASE = {
+    "bank_guarantee_letter": 0.0005, "guarantee_company": 0.0020, "state_owned_debtor": 0.0025,
+    "parent_company": 0.0025, "originator": 0.0030,
+}  # fmt: skip
+_SUPPORT_STEP = (0.0, 0.0020, 0.0045, 0.0070, 0.0100, 0.0130, 0.0160, 0.0200, 0.0250, 0.0300, 0.0400, 0.0550, 0.0800)
+DEFAULT_SUPPORT_PREMIUMS: dict[str, dict[str, float]] = {
+    kind: {rating: round(base + step, 6) for rating, step in zip(RATING_SCALE, _SUPPORT_STEP, strict=True)}
+    for kind, base in _SUPPORT_BASE.items()
+}
+
 # Late-2025 ChinaBond government curve: [years, annual rate] (DESIGN.md section 4; deals migration 0004).
 DEFAULT_BENCHMARK_CURVE: tuple[tuple[float, float], ...] = (
     (0.25, 0.0130), (0.5, 0.0132), (1.0, 0.0135), (2.0, 0.0140), (3.0, 0.0145), (5.0, 0.0155), (7.0, 0.0168),
@@ -57,12 +83,24 @@ DEFAULT_RATING_SPREADS: dict[str, float] = {
 }  # fmt: skip
 
 
-def _guarantor_pd() -> dict[str, float]:
-    # Annual default probabilities by guarantor type, read from global default studies at the
-    # global rating a domestic AAA typically maps to: a provincial financing guarantee company
-    # about Baa (0.2 %), a large bank's letter of guarantee about A (0.05 %), a state-owned
-    # debtor (public hospital, municipal entity) about A/Baa (0.1 %). Judgment; override per guarantee.
-    return {"guarantee_company": 0.0020, "bank_guarantee_letter": 0.0005, "state_owned_debtor": 0.0010}
+def _provider_pd_by_type() -> dict[str, float]:
+    # Annual default probabilities of an unrated support provider by its type, read from global default studies
+    # at the global rating a domestic AAA typically maps to: a provincial financing guarantee company about Baa
+    # (0.2 %), a large bank's letter of guarantee about A (0.05 %), a state-owned debtor (public hospital,
+    # municipal entity) about A/Baa (0.1 %), a parent company 0.5 %, the originator itself 1 %. Judgment.
+    return {
+        "guarantee_company": 0.0020, "bank_guarantee_letter": 0.0005, "state_owned_debtor": 0.0010,
+        "parent_company": 0.0050, "originator": 0.0100,
+    }  # fmt: skip
+
+
+def _provider_correlation() -> dict[str, float]:
+    # How strongly a support provider's default goes with the deal's own bad states (wrong-way risk): a bank the
+    # least, guarantors and state-owned debtors more, the originator (whose business is the data) the most.
+    return {
+        "guarantee_company": 0.30, "bank_guarantee_letter": 0.20, "state_owned_debtor": 0.30,
+        "parent_company": 0.50, "originator": 0.60,
+    }  # fmt: skip
 
 
 def _amortisation_by_kind() -> dict[str, str]:
@@ -119,21 +157,19 @@ class ValuationAssumptions:
     pledged_data_value_factor_loading: float = 0.5  # its correlation with the pool's systematic factor
     amortisation_by_kind: dict[str, str] = field(default_factory=_amortisation_by_kind)
 
-    # --- external guarantees ---
-    guarantor_annual_pd: dict[str, float] = field(default_factory=_guarantor_pd)
-    guarantor_correlation: float = 0.30  # guarantors fail more often when the pool does
+    suspension_collateral_haircut: float = 0.50  # pledged data sold after a suspension of its use fetches half
+
+    # --- external support (guarantees, shortfall undertakings) ---
+    provider_annual_pd_by_type: dict[str, float] = field(default_factory=_provider_pd_by_type)
+    provider_correlation: dict[str, float] = field(default_factory=_provider_correlation)
 
     # --- legal risk from the compliance review ---
     regulatory_stop_base_annual: float = 0.005  # chance per year that data use is suspended, before findings
     regulatory_stop_months: int = 3  # length of a suspension on a simulated path
     legal_premium_per_haircut: float = 0.02  # coupon premium per unit of legal haircut (10 % -> 20 bp)
 
-    # --- structure ---
-    dscr_trigger: float = 1.0  # a period whose collections do not cover scheduled debt service traps cash
-    trigger_curable: bool = False  # a tripped trigger stays tripped (sequential pay for the rest of the deal)
-
     # --- stress scenarios ---
-    stress_revenue_shock: float = 0.30  # licence revenue and data-driven cash cut by this share
+    stress_revenue_shock: float = 0.30  # data revenue (licence revenue, claims repaid from data) cut by this share
     stress_pd_multiplier: float = 2.5  # default shock on pools
     stress_recovery_haircut: float = 0.30  # recoveries cut by this share in the default shock
     stress_regulatory_stop_months: int = 6  # forced suspension length
@@ -149,7 +185,18 @@ class ValuationAssumptions:
     tenor_premium_per_year: float = 0.0005  # per year of weighted average life beyond one year
     target_senior_rating: str = "AAA"
     provisional_junior_rating: str = "A"  # prices a rated junior class that has neither coupon nor target yet
-    coverage_stress_percentile: float = 5.0  # the pool outcome at which guarantee dependence is measured
+    coverage_stress_percentile: float = 5.0  # the pool outcome at which the senior's coverage is reported
+
+    # --- deciding a rating (docs/valuation.md, "Ratings decided honestly") ---
+    rating_confidence: float = 0.95  # two-sided: the rating is decided when its interval lies in one band
+    rating_pilot_paths: int = 4096  # paths per round of the cross-entropy search for the sampling tilt
+    rating_tilt_rounds: int = 6
+    rating_elite_share: float = 0.10  # the worst tenth of paths steers the next round
+    rating_block_paths: int = 8192  # paths added per step until decided
+    rating_max_paths: int = 262_144  # then the rating is reported as a range
+    rating_max_tilt: dict[str, float] = field(
+        default_factory=lambda: {"systematic": 4.0, "revenue": 0.8, "idiosyncratic": 3.0, "provider": 4.0}
+    )
 
     # --- revenue stability score ---
     stability_weights: dict[str, float] = field(default_factory=_stability_weights)
@@ -163,9 +210,15 @@ class ValuationAssumptions:
     # --- appraisal (China Appraisal Society, 2023 guidance on data asset appraisal) ---
     quality_weights: dict[str, float] = field(default_factory=_quality_weights)
     appraisal_weights: dict[str, float] = field(default_factory=_appraisal_weights)
-    appraisal_divergence_threshold: float = 0.5  # flag when the highest value exceeds the lowest by 50 %
+    appraisal_divergence_threshold: float = 0.5  # the methods disagree when the highest exceeds the lowest by 50 %
     data_asset_risk_premium: float = 0.08  # income-method discount rate = benchmark + this premium
     cost_profit_rate: float = 0.10  # reasonable profit on the replacement cost
+    # Share of a data asset's revenue that is income of the data itself once the costs of running and selling it
+    # are paid (the profit-split rate appraisers apply; 35 % is a mid-range judgment for licensed data products).
+    data_income_share: float = 0.35
+    appraisal_horizon_months: int = 60  # remaining economic life the income method counts
+    market_min_comparables: int = 3  # fewer registered comparables of the category: no market method
+    market_outlier_mads: float = 3.0  # multiples further than this many scaled MADs from the median are dropped
 
     # --- numerics and reporting ---
     seed_block_paths: int = 1024  # random numbers are drawn per block of paths: chunking never changes them

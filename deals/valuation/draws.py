@@ -1,11 +1,13 @@
 """Random numbers per path that do not depend on how the paths are chunked.
 
-Paths are grouped in fixed blocks of `seed_block_paths`. Each (stream, block)
-pair gets its own PCG64 generator seeded by `SeedSequence(seed, spawn_key=
-(stream, block))`, so path p's numbers depend only on the seed, the stream,
-p and the array width, never on the chunk size or on the other streams (adding
-a pool asset does not change the revenue paths). Arrays are period-major:
-`[width, paths]`, so one period of all paths is contiguous.
+Paths are grouped in fixed blocks of `seed_block_paths`. Each (family, stream,
+block) gets its own PCG64 generator seeded by `SeedSequence(seed, spawn_key=
+(family, stream, block))`, so path p's numbers depend only on the seed, the
+family, the stream, p and the array width, never on the chunk size or on the
+other streams (adding a pool asset does not change the revenue paths). Family
+0 is the valuation's main run; the rating decision draws its rounds from other
+families, so they are independent of it and of each other. Arrays are
+period-major: `[width, paths]`, so one period of all paths is contiguous.
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ STREAMS = {
 class PathDraws:
     """Normal and uniform draws for paths [start, stop) of any stream, identical for any chunking."""
 
-    def __init__(self, *, seed: int, block_paths: int) -> None:
-        if seed < 0:
-            raise ValueError("seed must be >= 0")
+    def __init__(self, *, seed: int, block_paths: int, family: int = 0) -> None:
+        if seed < 0 or family < 0:
+            raise ValueError("seed and family must be >= 0")
         self.seed = int(seed)
+        self.family = int(family)
         self.block_paths = int(block_paths)
         self._cache: dict[tuple[str, str, int, int], np.ndarray] = {}
 
@@ -37,7 +40,7 @@ class PathDraws:
         key = (kind, stream, block, width)
         cached = self._cache.get(key)
         if cached is None:
-            sequence = np.random.SeedSequence(self.seed, spawn_key=(STREAMS[stream], block))
+            sequence = np.random.SeedSequence(self.seed, spawn_key=(self.family, STREAMS[stream], block))
             generator = np.random.Generator(np.random.PCG64(sequence))
             shape = (width, self.block_paths)
             cached = generator.standard_normal(shape) if kind == "normal" else generator.random(shape)

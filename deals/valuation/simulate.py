@@ -5,12 +5,19 @@ Memory stays bounded by the chunk: per-chunk work arrays are [months, chunk]
 Every per-path number is computed elementwise or by a reduction along that
 path, and all reductions across paths happen once on the full arrays, so a
 different chunk size gives bit-for-bit the same result.
+
+Importance sampling: a `Tilt` shifts the mean of the normal draws (every
+monthly revenue innovation, the pool's systematic factor, every obligor's own
+factor, every support provider's own factor) towards the bad states, and each
+path carries the log of its likelihood ratio, log w = sum over shifted draws x
+of (-theta x + theta^2 / 2), so that E_plain[f] = E_tilted[w f]. Plain Monte
+Carlo is the zero tilt (w = 1).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,11 +25,41 @@ from .draws import PathDraws
 from .history import RevenueModel, estimate_revenue_model
 from .inputs import Scenario, ValuationInputs
 from .irr import batched_irr
-from .pool import default_months, pool_schedule, simulate_pool
+from .pool import DATA_SOURCES, SOURCE_KEYS, default_months, pool_schedule, simulate_pool
 from .projection import apply_regulatory_stop, project_licence_revenue, regulatory_stop_starts
 from .waterfall import WaterfallStructure, run_waterfall
 
 Progress = Callable[[float], None]
+TILT_GROUPS = ("revenue", "systematic", "idiosyncratic", "provider")
+
+
+@dataclass(frozen=True)
+class Tilt:
+    """Mean shifts of the normal draws, by group (all zero: plain Monte Carlo)."""
+
+    revenue: float = 0.0
+    systematic: float = 0.0
+    idiosyncratic: float = 0.0
+    provider: float = 0.0
+
+    @property
+    def is_plain(self) -> bool:
+        """No shift at all."""
+        return not any(getattr(self, g) for g in TILT_GROUPS)
+
+    def as_dict(self) -> dict[str, float]:
+        """The shifts as plain values."""
+        return {g: float(getattr(self, g)) for g in TILT_GROUPS}
+
+
+def _shift(draws: np.ndarray, theta: float, log_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shift [width, paths] draws by theta; add each path's log likelihood ratio; return the draws and their mean."""
+    if draws.shape[0] == 0:
+        return draws, np.zeros(draws.shape[1])
+    if theta:
+        draws = draws + theta
+        log_weight += -theta * draws.sum(axis=0) + draws.shape[0] * theta * theta / 2
+    return draws, draws.mean(axis=0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,13 +72,17 @@ class SimulatedCollections:
 
     monthly: np.ndarray
     periods: np.ndarray
-    data_monthly: np.ndarray  # [H, n] the part from data: licence revenue, data-driven obligors, pledged data
+    data_monthly: np.ndarray  # [H, n] data cash: licence revenue, claims repaid from data, pledged data recoveries
+    sources: dict[str, np.ndarray]  # {source: [n]} collections over the horizon by where they come from
     pool_loss: np.ndarray  # [n] principal lost by the loan pool, net of recoveries
     regulatory_start: np.ndarray  # [n] month a suspension starts, 0 for none
     regulatory_event_period: np.ndarray  # [n] 0-based period of the suspension, K for none
-    guarantor_default_period: np.ndarray  # [G, n] period from which each guarantor pays nothing, K for never
+    regulatory_event_periods: int  # payment periods a suspension lasts
+    support_default_period: np.ndarray  # [G, n] period from which each support pays nothing, K for never
     pool_principal: float
-    regulatory_stop_probability: float  # chance of a suspension within the tenor
+    regulatory_stop_probability_tenor: float  # chance of a suspension within the tenor
+    log_weight: np.ndarray  # [n] log likelihood ratio of the path (0 for plain Monte Carlo)
+    factor_means: dict[str, np.ndarray] = field(default_factory=dict)  # {group: [n]} mean shifted draw
 
     @property
     def total_cash(self) -> np.ndarray:
@@ -53,10 +94,29 @@ class SimulatedCollections:
         """Data cash over the horizon, per path."""
         return self.data_monthly.sum(axis=0)
 
+    @property
+    def weights(self) -> np.ndarray:
+        """Likelihood ratios of the paths (1 for plain Monte Carlo)."""
+        return np.exp(self.log_weight)
+
 
 def _chunks(n_paths: int, chunk_size: int) -> list[tuple[int, int]]:
     size = max(int(chunk_size), 1)
     return [(start, min(start + size, n_paths)) for start in range(0, n_paths, size)]
+
+
+def provider_annual_pd(inputs: ValuationInputs) -> list[float]:
+    """Each support provider's annual default probability: its own, the market's table by rating, or by type."""
+    a, market = inputs.assumptions, inputs.market
+    found = []
+    for support in inputs.supports:
+        if support.annual_pd is not None:
+            found.append(float(support.annual_pd))
+        elif support.provider_rating != "NR" and support.provider_rating in market.provider_annual_pd:
+            found.append(float(market.provider_annual_pd[support.provider_rating]))
+        else:
+            found.append(float(a.provider_annual_pd_by_type[support.provider_type]))
+    return found
 
 
 def simulate_collections(
@@ -68,18 +128,27 @@ def simulate_collections(
     scenario: Scenario | None = None,
     with_data: bool = True,
     revenue_model: RevenueModel | None = None,
+    pledged_values: np.ndarray | None = None,
+    tilt: Tilt | None = None,
+    family: int = 0,
     progress: Progress | None = None,
 ) -> SimulatedCollections:
-    """Simulate collections on n_paths paths: licence revenue, the loan pool, suspensions and guarantor defaults.
+    """Simulate collections on n_paths paths: licence revenue, the loan pool, suspensions and provider defaults.
 
-    Data cash (licence revenue x revenue share, data-driven obligors' cash,
+    Data cash (licence revenue x revenue share, claims repaid out of data,
     pledged data recoveries) is cut by the legal haircut and the scenario's
-    revenue shock and stops during a regulatory suspension; every collection is
-    cut by the scenario's collections haircut. `with_data=False` prices the
-    empowerment pool's obligors at their PDs without the data.
+    revenue shock; a suspension of data use stops licence revenue and the
+    claims repaid out of data while it lasts, and cuts the pledged data sold
+    after it began (`suspension_collateral_haircut`); every collection is cut
+    by the scenario's collections haircut. `with_data=False` prices the
+    empowerment pool's obligors at their PDs without the data. A support
+    provider's latent variable loads on the path's systematic index (the
+    pool's factor and/or the standardised sum of revenue innovations) with its
+    type's correlation.
     """
     a = inputs.assumptions
     scenario = scenario or inputs.scenario
+    tilt = tilt or Tilt()
     chunk_size = chunk_size or a.default_chunk_size
     months, mpp = inputs.horizon_months, inputs.months_per_period
     periods = months // mpp
@@ -87,75 +156,118 @@ def simulate_collections(
         revenue_model = estimate_revenue_model(inputs.revenue_history, a)
     loans = inputs.loan_assets
     schedule = pool_schedule(loans, months, a) if loans else None
-    guarantees = inputs.enhancement.guarantees
-    draws = PathDraws(seed=seed, block_paths=a.seed_block_paths)
+    supports = inputs.supports
+    provider_pds = provider_annual_pd(inputs)
+    draws = PathDraws(seed=seed, block_paths=a.seed_block_paths, family=family)
     data_factor = (1 - inputs.legal_risk.haircut) * (1 - scenario.revenue_shock)
     keep = 1 - scenario.collections_haircut
-    annual_stop = a.regulatory_stop_base_annual + inputs.legal_risk.regulatory_stop_probability
+    annual_stop = inputs.legal_risk.regulatory_stop_annual
+    if annual_stop is None:
+        annual_stop = a.regulatory_stop_base_annual
     forced = scenario.regulatory_stop_start_month if scenario.regulatory_stop_months else 0
     stop_length = scenario.regulatory_stop_months if forced else a.regulatory_stop_months
 
     data_monthly = np.empty((months, n_paths))
     monthly = np.empty((months, n_paths)) if schedule is not None else data_monthly  # licence only: the same
+    sources = {key: np.zeros(n_paths) for key in ("licence", *SOURCE_KEYS)}
     pool_loss = np.zeros(n_paths)
     starts_all = np.zeros(n_paths, dtype=np.int64)
-    guarantor_period = np.full((len(guarantees), n_paths), periods, dtype=np.int64)
+    support_period = np.full((len(supports), n_paths), periods, dtype=np.int64)
+    log_weight = np.zeros(n_paths)
+    means = {g: np.zeros(n_paths) for g in TILT_GROUPS}
+    rows = np.arange(months)[:, None]
     for start, stop in _chunks(n_paths, chunk_size):
         width = stop - start
+        lw = np.zeros(width)
+        index_parts = []
         if revenue_model is not None:
-            data = project_licence_revenue(
+            normals, means["revenue"][start:stop] = _shift(
+                draws.normal("revenue", start, stop, months), tilt.revenue, lw
+            )
+            licence = project_licence_revenue(
                 revenue_model,
                 months=months,
-                normals=draws.normal("revenue", start, stop, months),
+                normals=normals,
                 loss_uniforms=draws.uniform("licensee_loss", start, stop, a.counterparties_modelled),
                 assumptions=a,
                 lose_largest=scenario.lose_largest_counterparty,
             )
             if inputs.revenue_share != 1.0:
-                data *= inputs.revenue_share
+                licence *= inputs.revenue_share
+            index_parts.append(normals.sum(axis=0) / np.sqrt(months))
         else:
-            data = np.zeros((months, width))
-        systematic = draws.normal("systematic", start, stop, 1)[0]
-        other = None
+            licence = np.zeros((months, width))
+        systematic, means["systematic"][start:stop] = _shift(
+            draws.normal("systematic", start, stop, 1), tilt.systematic, lw
+        )
+        systematic = systematic[0]
+        parts: dict[str, np.ndarray] = {}
         if schedule is not None:
+            idiosyncratic, means["idiosyncratic"][start:stop] = _shift(
+                draws.normal("idiosyncratic", start, stop, len(loans)), tilt.idiosyncratic, lw
+            )
             pool = simulate_pool(
                 loans,
                 schedule,
                 systematic=systematic,
-                idiosyncratic=draws.normal("idiosyncratic", start, stop, len(loans)),
+                idiosyncratic=idiosyncratic,
                 data_value=draws.normal("data_value", start, stop, 1)[0],
                 scenario=scenario,
                 assumptions=a,
+                pledged_values=pledged_values,
                 with_data=with_data,
             )
-            data += pool.data_cash
-            other = pool.other_cash
+            parts = pool.cash
             pool_loss[start:stop] = pool.loss
-        if data_factor * keep != 1.0:
-            data *= data_factor * keep
+            index_parts.append(systematic)
         starts = regulatory_stop_starts(
             draws.uniform("regulatory", start, stop, 2),
             annual_probability=annual_stop,
             tenor_months=inputs.tenor_months,
             forced_start=forced,
         )
-        apply_regulatory_stop(data, starts, stop_length)
         starts_all[start:stop] = starts
+        # Data cash: cut by the legal haircut and the revenue shock; stopped (or devalued) by a suspension.
+        flowing = [licence, *(parts[k] for k in ("generated", "secured_repaid_from_data") if k in parts)]
+        for array in flowing:
+            if data_factor * keep != 1.0:
+                array *= data_factor * keep
+            apply_regulatory_stop(array, starts, stop_length)
+        if "pledged_data_recovery" in parts:
+            collateral = parts["pledged_data_recovery"]
+            collateral *= data_factor * keep
+            hit = np.nonzero(starts > 0)[0]
+            if hit.size and a.suspension_collateral_haircut:
+                after = rows >= (starts[hit] - 1)[None, :]
+                cut = np.where(after, collateral[:, hit] * a.suspension_collateral_haircut, 0.0)
+                collateral[:, hit] -= cut
+                pool_loss[start + hit] += cut.sum(axis=0)
+        for key in ("secured_other_repayment", "empowered", "other"):
+            if key in parts and keep != 1.0:
+                parts[key] *= keep
+        data = licence.copy() if parts else licence
+        for key in DATA_SOURCES:
+            if key in parts:
+                data += parts[key]
         data_monthly[:, start:stop] = data
-        if other is not None:
-            if keep != 1.0:
-                other *= keep
-            data += other
-            monthly[:, start:stop] = data
-        if guarantees:
-            own = draws.normal("guarantor", start, stop, len(guarantees))
-            rho = a.guarantor_correlation
-            for g, guarantee in enumerate(guarantees):
-                pd = guarantee.annual_pd
-                if pd is None:
-                    pd = a.guarantor_annual_pd[guarantee.guarantor_type]
-                month = default_months(pd, np.sqrt(rho) * systematic + np.sqrt(1 - rho) * own[g])
-                guarantor_period[g, start:stop] = np.where(month <= months, (month - 1) // mpp, periods)
+        sources["licence"][start:stop] = licence.sum(axis=0)
+        for key, array in parts.items():
+            sources[key][start:stop] = array.sum(axis=0)
+        if parts:
+            total = data.copy()
+            for key in ("secured_other_repayment", "empowered", "other"):
+                total += parts[key]
+            monthly[:, start:stop] = total
+        if supports:
+            own, means["provider"][start:stop] = _shift(
+                draws.normal("guarantor", start, stop, len(supports)), tilt.provider, lw
+            )
+            index = sum(index_parts) / np.sqrt(len(index_parts)) if index_parts else np.zeros(width)
+            for g, support in enumerate(supports):
+                rho = a.provider_correlation[support.provider_type]
+                month = default_months(provider_pds[g], np.sqrt(rho) * index + np.sqrt(1 - rho) * own[g])
+                support_period[g, start:stop] = np.where(month <= months, (month - 1) // mpp, periods)
+        log_weight[start:stop] = lw
         if progress is not None:
             progress(stop / n_paths)
     event_period = np.where(starts_all > 0, (starts_all - 1) // mpp, periods)
@@ -163,12 +275,16 @@ def simulate_collections(
         monthly=monthly,
         periods=monthly if mpp == 1 else monthly.reshape(periods, mpp, n_paths).sum(axis=1),
         data_monthly=data_monthly,
+        sources=sources,
         pool_loss=pool_loss,
         regulatory_start=starts_all,
         regulatory_event_period=event_period,
-        guarantor_default_period=guarantor_period,
+        regulatory_event_periods=max(1, -(-stop_length // mpp)),
+        support_default_period=support_period,
         pool_principal=float(sum(asset.principal for asset in loans)),
-        regulatory_stop_probability=float(1 - (1 - annual_stop) ** (inputs.tenor_months / 12)),
+        regulatory_stop_probability_tenor=float(1 - (1 - annual_stop) ** (inputs.tenor_months / 12)),
+        log_weight=log_weight,
+        factor_means=means,
     )
 
 
@@ -182,9 +298,15 @@ class StructureOutcome:
     irr: np.ndarray  # annual (periodic rate x periods per year); -1 when nothing was received; NaN if skipped
     cash: np.ndarray | None  # [classes, periods, paths] when kept
     dscr: np.ndarray  # [periods, paths]
+    tripped_at_start: np.ndarray  # [periods, paths]
     trigger_period: np.ndarray  # [paths]
-    guarantee_draws: np.ndarray  # [paths]
+    support_draws: np.ndarray  # [supports, paths]
     fees_paid: np.ndarray  # [paths]
+
+    @property
+    def guarantee_draws(self) -> np.ndarray:
+        """[paths] what all supports paid together."""
+        return self.support_draws.sum(axis=0)
 
 
 def evaluate_structure(
@@ -211,15 +333,17 @@ def evaluate_structure(
     irr = np.full((classes, n), np.nan)
     cash_all = np.empty((classes, periods, n)) if keep_cash else None
     dscr = np.empty((periods, n))
+    tripped = np.empty((periods, n), dtype=bool)
     trigger = np.empty(n, dtype=np.int64)
-    drawn = np.empty(n)
+    drawn = np.empty((structure.supports, n))
     fees = np.empty(n)
     for start, stop in _chunks(n, chunk_size):
         out = run_waterfall(
             sim.periods[:, start:stop],
             structure,
             regulatory_event_period=sim.regulatory_event_period[start:stop],
-            guarantor_default_period=sim.guarantor_default_period[:, start:stop] if structure.guarantees else None,
+            regulatory_event_periods=sim.regulatory_event_periods,
+            support_default_period=sim.support_default_period[:, start:stop] if structure.supports else None,
             record=with_irr or keep_cash,
         )
         for j in range(classes):
@@ -241,7 +365,28 @@ def evaluate_structure(
         if cash_all is not None:
             cash_all[:, :, start:stop] = out.cash
         dscr[:, start:stop] = out.dscr
+        tripped[:, start:stop] = out.tripped_at_start
         trigger[start:stop] = out.trigger_period
-        drawn[start:stop] = out.guarantee_draws
+        drawn[:, start:stop] = out.support_draws
         fees[start:stop] = out.fees_paid
-    return StructureOutcome(loss, shortfall, wal, irr, cash_all, dscr, trigger, drawn, fees)
+    return StructureOutcome(loss, shortfall, wal, irr, cash_all, dscr, tripped, trigger, drawn, fees)
+
+
+def expected_period_cash(sim: SimulatedCollections) -> np.ndarray:
+    """Mean collections per payment period over the paths (weighted when the paths are tilted)."""
+    if not np.any(sim.log_weight):
+        return sim.periods.mean(axis=1)
+    w = sim.weights
+    return sim.periods @ w / w.sum()
+
+
+__all__ = [
+    "Progress",
+    "SimulatedCollections",
+    "StructureOutcome",
+    "Tilt",
+    "evaluate_structure",
+    "expected_period_cash",
+    "provider_annual_pd",
+    "simulate_collections",
+]

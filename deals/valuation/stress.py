@@ -1,13 +1,15 @@
-"""Stress scenarios, the break-even stress of each class, and the largest senior size that keeps its rating."""
+"""Stress scenarios, the break-even stresses of each class, and the largest senior size that keeps its rating."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.special import ndtr, ndtri
 
 from .assumptions import RATING_SCALE, ValuationAssumptions
 from .inputs import Scenario, ValuationInputs
+from .pool import pool_schedule
 from .rating import implied_rating, rating_rank
 from .simulate import SimulatedCollections, evaluate_structure, simulate_collections
 from .waterfall import WaterfallStructure, run_waterfall
@@ -15,13 +17,14 @@ from .waterfall import WaterfallStructure, run_waterfall
 
 @dataclass(frozen=True)
 class StressTranche:
-    """One class under one scenario."""
+    """One class under one scenario; its expected loss carries its Monte Carlo standard error."""
 
     name: str
     expected_loss: float
+    expected_loss_standard_error: float
     probability_of_shortfall: float
     wal_years: float
-    implied_rating: str
+    implied_rating: str  # NR for the residual class
     market_value_change: float | None  # PV of the expected cash at coupon + rate shock / par - 1 (None: no coupon)
 
 
@@ -40,14 +43,19 @@ class StressResult:
 def standard_scenarios(inputs: ValuationInputs) -> list[tuple[Scenario, str]]:
     """The stress set (sizes in the assumptions), each applied on top of the deal's base scenario.
 
-    Revenue shock (data cash cut), loss of the largest customer (or default of
-    the largest obligor in month 1), a regulatory suspension of data use, a
+    Revenue shock (data revenue cut: licence revenue and claims repaid out of
+    data; the pledged data's value), loss of the largest customer (or default
+    of the largest obligor in month 1), a regulatory suspension of data use, a
     rate shock, a default shock for pools, and all of them combined.
     """
     a = inputs.assumptions
     base = inputs.scenario
-    has_data = inputs.revenue_history is not None or any(x.data_driven for x in inputs.loan_assets)
-    has_loans = bool(inputs.loan_assets)
+    loans = inputs.loan_assets
+    has_data = (
+        inputs.revenue_history is not None
+        or any(x.repays_from_data for x in loans)
+        or any(x.pledged_data or x.pledged_data_value for x in loans)
+    )
     shock = {"revenue_shock": a.stress_revenue_shock}
     stop = {
         "regulatory_stop_months": a.stress_regulatory_stop_months,
@@ -63,20 +71,21 @@ def standard_scenarios(inputs: ValuationInputs) -> list[tuple[Scenario, str]]:
             "Largest licensee or obligor lost in month 1",
         )
     )
-    scenarios.append((replace(base, name="regulatory_stop", **stop), "Data use suspended by a regulator"))
+    if has_data:
+        scenarios.append((replace(base, name="regulatory_stop", **stop), "Data use suspended by a regulator"))
     scenarios.append(
         (
             replace(base, name="rate_shock", rate_shock_bps=a.stress_rate_shock_bps),
             "Rates up: pool PDs rise, note values fall",
         )
     )
-    if has_loans:
+    if loans:
         scenarios.append((replace(base, name="default_shock", **defaults), "Pool PDs multiplied, recoveries cut"))
     combined = {
         "lose_largest_counterparty": True,
-        **stop,
+        **(stop if has_data else {}),
         **(shock if has_data else {}),
-        **(defaults if has_loans else {}),
+        **(defaults if loans else {}),
     }
     scenarios.append((replace(base, name="combined", **combined), "All of the above at once (rates aside)"))
     return scenarios
@@ -89,26 +98,37 @@ def _market_value_change(cash_mean: np.ndarray, size: float, coupon: float, shoc
 
 
 def stress_scenarios(
-    inputs: ValuationInputs, structure: WaterfallStructure, *, n_paths: int, seed: int, chunk_size: int
+    inputs: ValuationInputs,
+    structure: WaterfallStructure,
+    *,
+    n_paths: int,
+    seed: int,
+    chunk_size: int,
+    pledged_values: np.ndarray | None = None,
 ) -> list[StressResult]:
     """Every standard scenario on the same random numbers as the base case (common random numbers)."""
     a = inputs.assumptions
+    rated = set(structure.rated)
     results = []
     for scenario, description in standard_scenarios(inputs):
-        sim = simulate_collections(inputs, n_paths=n_paths, seed=seed, chunk_size=chunk_size, scenario=scenario)
+        sim = simulate_collections(
+            inputs, n_paths=n_paths, seed=seed, chunk_size=chunk_size, scenario=scenario, pledged_values=pledged_values
+        )
         outcome = evaluate_structure(sim, structure, chunk_size=chunk_size, with_irr=False)
         tranches = []
         for j, name in enumerate(structure.names):
-            el, wal = float(outcome.loss[j].mean()), float(outcome.wal_years[j].mean())
+            loss = outcome.loss[j]
+            el, wal = float(loss.mean()), float(outcome.wal_years[j].mean())
             coupon = float(structure.period_rates[j] * structure.periods_per_year)
             cash_mean = outcome.cash[j].mean(axis=1)
             tranches.append(
                 StressTranche(
                     name=name,
                     expected_loss=el,
+                    expected_loss_standard_error=float(loss.std(ddof=1) / np.sqrt(loss.size)) if loss.size > 1 else 0,
                     probability_of_shortfall=float(outcome.shortfall[j].mean()),
                     wal_years=wal,
-                    implied_rating=implied_rating(el, wal, a),
+                    implied_rating=implied_rating(el, wal, a) if j in rated else "NR",
                     market_value_change=None
                     if structure.residual == j and coupon == 0
                     else _market_value_change(
@@ -126,7 +146,7 @@ def stress_scenarios(
                 scenario=scenario.name,
                 description=description,
                 parameters=changed,
-                probability=sim.regulatory_stop_probability if scenario.name == "regulatory_stop" else None,
+                probability=sim.regulatory_stop_probability_tenor if scenario.name == "regulatory_stop" else None,
                 expected_collections=float(sim.total_cash.mean()),
                 tranches=tranches,
             )
@@ -136,52 +156,156 @@ def stress_scenarios(
 
 @dataclass(frozen=True)
 class BreakevenResult:
-    """For each class with a promised coupon: the largest cut of the expected cash flow it survives unpaid-free."""
+    """What each rated class survives still paid in full.
+
+    `haircuts`: the largest uniform cut of the expected collections.
+    `default_multiples` (pools only): the break-even cumulative default rate
+    (TDR) over the pool's expected one (BDR), the stress multiple the Chinese
+    agencies read; `breakeven_default_rates` the TDR itself.
+    """
 
     basis: str
     haircuts: dict[str, float]
     senior_haircut: float | None
     senior_coverage_multiple: float | None  # 1 / (1 - senior haircut): how many times the senior is covered
+    base_default_rate: float | None = None  # the pool's expected cumulative default rate (BDR)
+    breakeven_default_rates: dict[str, float | None] | None = None
+    default_multiples: dict[str, float | None] | None = None
 
 
-def _failures(mean: np.ndarray, structure: WaterfallStructure, haircuts: np.ndarray) -> np.ndarray:
-    """[classes, haircuts] True where the class is not paid in full on the mean path cut by each haircut."""
-    out = run_waterfall(mean[:, None] * (1 - haircuts)[None, :], structure)
+def _failures(paths: np.ndarray, structure: WaterfallStructure) -> np.ndarray:
+    """[classes, columns] True where the class is not paid in full on each deterministic path (a column)."""
+    out = run_waterfall(paths, structure)
     principal_left = out.principal_outstanding > 1e-9 * np.maximum(structure.sizes[:, None], 1.0)
     return out.interest_shortfall | principal_left
 
 
-def breakeven_stress(sim: SimulatedCollections, structure: WaterfallStructure) -> BreakevenResult:
-    """Largest uniform haircut of the mean collection path under which a class is still paid in full.
-
-    Method: the mean collections per period (over paths) cut by h, run through
-    the waterfall without external guarantees or regulatory events, for a grid
-    of 1,001 values of h at once (each h is a 'path'); the first h with a
-    shortfall is refined on a second grid between its neighbours (resolution
-    1e-6). 1.0 means the class survives losing all collections (reserve alone).
-    """
-    mean = sim.periods.mean(axis=1)
-    bare = structure.without_guarantees()
-    rated = [j for j in range(structure.sizes.size) if not (j == structure.residual and structure.period_rates[j] == 0)]
+def _first_failure(make_paths, structure: WaterfallStructure, rated: list[int]) -> dict[int, float | None]:  # type: ignore[no-untyped-def]
+    """For a stress parameter x in [0, 1] (0 none, 1 the worst), the largest x each class survives (1.0: all)."""
     grid = np.linspace(0.0, 1.0, 1001)
-    coarse = _failures(mean, bare, grid)
-    haircuts: dict[str, float] = {}
+    coarse = _failures(make_paths(grid), structure)
+    found: dict[int, float | None] = {}
     for j in rated:
         if not coarse[j].any():
-            haircuts[structure.names[j]] = 1.0
+            found[j] = 1.0
             continue
         first = int(np.argmax(coarse[j]))
         if first == 0:
-            haircuts[structure.names[j]] = 0.0
+            found[j] = 0.0
             continue
         fine_grid = np.linspace(grid[first - 1], grid[first], 1001)
-        fine = _failures(mean, bare, fine_grid)[j]
+        fine = _failures(make_paths(fine_grid), structure)[j]
         index = int(np.argmax(fine)) if fine.any() else fine_grid.size
-        haircuts[structure.names[j]] = float(fine_grid[max(index - 1, 0)])
-    senior = next((structure.names[j] for j in rated if structure.classes[j] == "senior"), None)
-    senior_cut = haircuts.get(senior) if senior else None
+        found[j] = float(fine_grid[max(index - 1, 0)])
+    return found
+
+
+def conditional_pool_paths(
+    inputs: ValuationInputs, z: np.ndarray, pledged_values: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Expected pool collections per payment period given the systematic factor z ([K, len(z)]), and the
+    cumulative default rate by principal for each z.
+
+    Vasicek: given Z = z, obligor i defaults by month m with probability
+    Phi((Phi^-1(F_i(m)) - sqrt(rho) z) / sqrt(1 - rho)), F_i(m) = 1 - (1 - PD_i)^(m / 12);
+    a default in month m stops the scheduled cash from m on and recovers, after
+    the lag, the recovery rate and the other collateral on the balance and the
+    pledged data at its liquidation value, as in the simulation.
+    """
+    a = inputs.assumptions
+    loans = inputs.loan_assets
+    months, mpp = inputs.horizon_months, inputs.months_per_period
+    schedule = pool_schedule(loans, months, a)
+    rho = a.asset_correlation
+    sigma, beta = a.pledged_data_value_volatility, a.pledged_data_value_factor_loading
+    value_factor = np.exp(sigma * beta * z - 0.5 * (sigma * beta) ** 2)
+    cash = np.zeros((months, z.size))
+    defaulted = np.zeros(z.size)
+    m = np.arange(1, months + 1, dtype=float)
+    for i, asset in enumerate(loans):
+        if asset.annual_pd <= 0:
+            cash += schedule.cash[i][:, None]
+            continue
+        unconditional = 1 - (1 - asset.annual_pd) ** (m / 12)
+        by_month = ndtr((ndtri(unconditional)[:, None] - np.sqrt(rho) * z[None, :]) / np.sqrt(1 - rho))
+        by_month[schedule.maturity[i] :] = by_month[schedule.maturity[i] - 1]  # no default after maturity
+        survival = 1 - by_month
+        new = np.diff(np.concatenate([np.zeros((1, z.size)), by_month]), axis=0)  # default in month m
+        cash += schedule.cash[i][:, None] * survival
+        exposure = schedule.balance[i][:, None] * new
+        pledge = float(pledged_values[i]) if pledged_values is not None else asset.pledged_data_value
+        recovery = np.minimum(
+            exposure * asset.recovery_rate + new * asset.other_collateral_value
+            + new * pledge * (1 - a.pledged_data_liquidation_haircut) * value_factor[None, :],
+            exposure,
+        )  # fmt: skip
+        lag = a.recovery_lag_months
+        if lag < months:
+            cash[lag:] += recovery[: months - lag]
+        defaulted += by_month[-1] * asset.principal
+    principal = sum(x.principal for x in loans) or 1.0
+    periods = cash.reshape(months // mpp, mpp, z.size).sum(axis=1)
+    return periods, defaulted / principal
+
+
+def breakeven_stress(
+    sim: SimulatedCollections,
+    structure: WaterfallStructure,
+    inputs: ValuationInputs | None = None,
+    pledged_values: np.ndarray | None = None,
+) -> BreakevenResult:
+    """The largest cut of the expected collections, and for pools the largest default rate, each class survives.
+
+    Haircut: the mean collections per period cut by h, run through the
+    waterfall without external support or regulatory events, on a grid of
+    1,001 values of h at once, refined between the neighbours of the first
+    failure (resolution 1e-6); 1.0 means the class survives losing all
+    collections (reserve alone). Default multiple: the same search over the
+    systematic factor z from 0 to -8 on the pool's expected cash given z
+    (`conditional_pool_paths`, licence revenue kept at its mean); the
+    break-even default rate over the unconditional one.
+    """
+    mean = sim.periods.mean(axis=1)
+    bare = structure.without_support()
+    rated = structure.rated
+    haircuts = _first_failure(lambda grid: mean[:, None] * (1 - grid)[None, :], bare, rated)
+    names = structure.names
+    cut = {names[j]: float(v) for j, v in haircuts.items() if v is not None}
+    senior = next((j for j in rated if structure.classes[j] == "senior"), None)
+    senior_cut = cut.get(names[senior]) if senior is not None else None
     multiple = None if senior_cut is None or senior_cut >= 1 else 1 / (1 - senior_cut)
-    return BreakevenResult("mean collection path, no external guarantees", haircuts, senior_cut, multiple)
+    base_rate = tdr = multiples = None
+    if inputs is not None and inputs.loan_assets:
+        licence = np.zeros_like(mean)
+        if inputs.revenue_history is not None:  # mixed pool: the licence revenue's mean, kept as it is
+            nodes, gauss = np.polynomial.hermite_e.hermegauss(48)
+            expected_pool = conditional_pool_paths(inputs, nodes, pledged_values)[0] @ (gauss / gauss.sum())
+            licence = np.maximum(mean - expected_pool, 0.0)
+
+        def at(grid: np.ndarray) -> np.ndarray:
+            paths, _ = conditional_pool_paths(inputs, -8.0 * grid, pledged_values)
+            return paths + licence[:, None]
+
+        base_rate = float(
+            sum(x.principal * (1 - (1 - x.annual_pd) ** (min(x.months_to_maturity, inputs.horizon_months) / 12))
+                for x in inputs.loan_assets)
+            / max(sum(x.principal for x in inputs.loan_assets), 1e-12)
+        )  # fmt: skip
+        survived = _first_failure(at, bare, rated)
+        tdr, multiples = {}, {}
+        for j, x in survived.items():
+            rate = float(conditional_pool_paths(inputs, np.array([-8.0 * x]), pledged_values)[1][0])
+            tdr[names[j]] = rate
+            multiples[names[j]] = rate / base_rate if base_rate > 0 else None
+    return BreakevenResult(
+        "mean collection path, no external support",
+        cut,
+        senior_cut,
+        multiple,
+        base_default_rate=base_rate,
+        breakeven_default_rates=tdr,
+        default_multiples=multiples,
+    )
 
 
 @dataclass(frozen=True)
@@ -205,14 +329,16 @@ def max_senior_size(
     chunk_size: int,
     assumptions: ValuationAssumptions,
     with_guarantees: bool = True,
+    wal_years: float | None = None,
 ) -> MaxSeniorSize:
     """Bisection on the senior size: the largest one whose every senior class still rates at target or better.
 
     The senior classes scale together, the others fill the rest of the
-    unchanged total in their current proportions; the same simulated paths are
-    reused for every candidate, so the search compares like with like.
+    unchanged total in their current proportions; the same simulated paths
+    (weighted by their likelihood ratios when tilted) are reused for every
+    candidate, so the search compares like with like.
     """
-    base = structure if with_guarantees else structure.without_guarantees()
+    base = structure if with_guarantees else structure.without_support()
     sizes = structure.sizes
     total = float(sizes.sum())
     senior = np.array([c == "senior" for c in structure.classes])
@@ -220,6 +346,7 @@ def max_senior_size(
         return MaxSeniorSize(target_rating, with_guarantees, float(sizes[senior].sum()), 1.0, None, None, None)
     senior_weights = sizes * senior / sizes[senior].sum()
     junior_weights = sizes * ~senior / sizes[~senior].sum()
+    weights = sim.weights
 
     def check(size: float) -> tuple[bool, float, float, str]:
         # Whether every senior class keeps the target, and the worst senior class's EL, WAL and rating.
@@ -227,7 +354,8 @@ def max_senior_size(
         outcome = evaluate_structure(sim, candidate, chunk_size=chunk_size, with_irr=False, keep_cash=False)
         measured = []
         for j in np.nonzero(senior)[0]:
-            el, wal = float(outcome.loss[j].mean()), float(outcome.wal_years[j].mean())
+            el = float(np.mean(weights * outcome.loss[j]))
+            wal = wal_years if wal_years is not None else float(np.average(outcome.wal_years[j], weights=weights))
             measured.append((rating_rank(implied_rating(el, wal, assumptions)), el, wal))
         rank, el, wal = max(measured)
         return rank <= rating_rank(target_rating), el, wal, RATING_SCALE[min(rank, len(RATING_SCALE) - 1)]

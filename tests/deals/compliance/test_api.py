@@ -190,7 +190,7 @@ def test_legal_risk_and_export_endpoints(as_user, user_a, compliance_user):
     client = as_user(compliance_user)
     risk = client.get(f"/api/compliance-reviews/{review_of(deal).pk}/legal-risk/").json()
     assert risk["open_findings"]["high"] == 1
-    assert risk["regulatory_stop_probability"] == pytest.approx(1 - 0.98 * 0.90)
+    assert risk["regulatory_stop_probability_life"] == pytest.approx(1 - 0.98 * 0.90)
     export = client.get(f"/api/compliance-reviews/{review_of(deal).pk}/export/")
     assert export.status_code == 200
     assert export["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -12,7 +12,7 @@ from deals.compliance.legal_risk import (
     MAX_STOP_PROBABILITY,
     legal_risk,
     legal_risk_haircut,
-    regulatory_stop_probability,
+    regulatory_stop_probability_life,
 )
 from deals.compliance.selectors import legal_risk_for
 from tests.factories import submittable_deal
@@ -34,24 +34,24 @@ CASES = [
 def test_haircut_and_stop_probability_follow_the_documented_formula(counts, haircut, stop):
     risk = legal_risk(counts)
     assert risk.haircut == pytest.approx(haircut, abs=1e-12)
-    assert risk.regulatory_stop_probability == pytest.approx(stop, abs=1e-12)
+    assert risk.regulatory_stop_probability_life == pytest.approx(stop, abs=1e-12)
     assert risk.total_open == sum(counts.values())
 
 
 def test_one_high_finding_gives_five_percent_and_eleven_point_eight_percent():
     risk = legal_risk({"high": 1})
     assert round(risk.haircut, 4) == 0.05
-    assert round(risk.regulatory_stop_probability, 4) == 0.118
+    assert round(risk.regulatory_stop_probability_life, 4) == 0.118
 
 
 def test_many_findings_are_capped():
     assert legal_risk_haircut({"high": 100}) == MAX_HAIRCUT
-    assert regulatory_stop_probability({"high": 100}) == MAX_STOP_PROBABILITY
+    assert regulatory_stop_probability_life({"high": 100}) == MAX_STOP_PROBABILITY
 
 
 def test_a_base_above_the_cap_is_never_pulled_down_by_the_cap():
-    assert regulatory_stop_probability({}, base=0.6) == pytest.approx(0.6)
-    assert regulatory_stop_probability({"high": 3}, base=0.6) == pytest.approx(0.6)
+    assert regulatory_stop_probability_life({}, base=0.6) == pytest.approx(0.6)
+    assert regulatory_stop_probability_life({"high": 3}, base=0.6) == pytest.approx(0.6)
 
 
 @pytest.mark.parametrize("bad", [{"critical": 1}, {"high": -1}])
@@ -69,9 +69,9 @@ counts_strategy = st.fixed_dictionaries(
 def test_another_open_finding_never_lowers_the_haircut_or_the_stop_probability(counts, severity):
     more = {**counts, severity: counts[severity] + 1}
     assert legal_risk_haircut(more) >= legal_risk_haircut(counts)
-    assert regulatory_stop_probability(more) >= regulatory_stop_probability(counts)
+    assert regulatory_stop_probability_life(more) >= regulatory_stop_probability_life(counts)
     assert 0.0 <= legal_risk_haircut(more) <= MAX_HAIRCUT
-    assert 0.02 <= regulatory_stop_probability(more) <= MAX_STOP_PROBABILITY
+    assert 0.02 <= regulatory_stop_probability_life(more) <= MAX_STOP_PROBABILITY
 
 
 @given(counts=counts_strategy)
@@ -106,4 +106,4 @@ def test_a_deal_without_a_review_has_no_findings_on_file(user_a):
     summary = legal_risk_for(submittable_deal(user_a))
     assert not summary.review_on_file
     assert summary.risk.haircut == 0.0
-    assert summary.risk.regulatory_stop_probability == pytest.approx(0.02)
+    assert summary.risk.regulatory_stop_probability_life == pytest.approx(0.02)

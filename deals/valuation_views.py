@@ -31,11 +31,10 @@ from .valuation_jobs import valuation_request
 from .valuation_presenters import (
     deal_revenue_by_month,
     error_words,
-    num,
-    pct,
+    result_is_current,
     results_context,
     status_text,
-    tranche_row,
+    summary_context,
 )
 
 logger = logging.getLogger(__name__)
@@ -78,8 +77,11 @@ def run_context(request: HttpRequest, deal: Deal, run: ValuationRun | None) -> d
     if run.status == JobStatus.FAILED:
         context["error_message"], context["error_kind"] = error_words(run.error or _("No reason was recorded."))
     if run.status == JobStatus.SUCCEEDED and run.result:
-        revenue = deal_revenue_by_month(user=request.user, deal=deal)
-        context["results"] = results_context(result=run.result, deal=deal, revenue=revenue)
+        if result_is_current(run.result):
+            revenue = deal_revenue_by_month(user=request.user, deal=deal)
+            context["results"] = results_context(result=run.result, deal=deal, revenue=revenue)
+        else:  # stored by an earlier engine in another shape: value the deal again rather than misread it
+            context["outdated"] = True
     return context
 
 
@@ -139,17 +141,8 @@ def valuation_summary(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _deal_or_404(request.user, pk)
     run = _runs(deal).filter(status=JobStatus.SUCCEEDED).order_by("-finished_at", "-pk").first()
     context: dict[str, Any] = {"deal": deal, "run": run, "paths": f"{run.n_paths:,}" if run else ""}
-    if run is not None and run.result:
-        result = run.result
-        history = result.get("history") or {}
-        coverage = result.get("coverage") or {}
-        context["summary"] = {
-            "tranches": [tranche_row(t) for t in result["tranches"]],
-            "stability": num(history.get("stability_score"), 0) if history else "—",
-            "data_share": pct(coverage.get("data_cash_share"), 1),
-            "dependence": pct(coverage.get("guarantee_dependence"), 1),
-            "breakeven": pct((result.get("breakeven") or {}).get("senior_haircut"), 1),
-        }
+    if run is not None and result_is_current(run.result):
+        context["summary"] = summary_context(run.result)
     return render(request, "deals/valuation/_summary.html", context)
 
 
@@ -158,6 +151,8 @@ def _finished_run_or_404(request: HttpRequest, pk: int, run_id: int) -> tuple[De
     run = _run_or_404(deal, run_id)
     if run.status != JobStatus.SUCCEEDED or not run.result:
         raise Http404(_("This run has no results to download."))
+    if not result_is_current(run.result):
+        raise Http404(_("This run was stored by an earlier version of the valuation; value the deal again."))
     return deal, run
 
 
@@ -172,7 +167,7 @@ def valuation_download_xlsx(request: HttpRequest, pk: int, run_id: int) -> HttpR
 
 @login_required
 def valuation_download_csv(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
-    """The run's tranche table as CSV."""
+    """The run's tranche table (both ratings, expected loss with its standard error, coupon build-up) as CSV."""
     from .valuation_export import tranche_csv_response
 
     deal, run = _finished_run_or_404(request, pk, run_id)

@@ -1,6 +1,6 @@
 /* Charts of the valuation page, drawn with the vendored Chart.js (no CDN).
  * Data and translated labels come from the json_script element "valuation-chart-data";
- * a <canvas data-chart="fan|losses|dscr"> names the chart it holds. */
+ * a <canvas data-chart="fan|losses|dscr|dscr_after|schedule"> names the chart it holds. */
 (function () {
   "use strict";
   if (typeof window.Chart === "undefined") { return; }
@@ -93,15 +93,12 @@
     });
   }
 
-  function dscrChart(canvas, data) {
-    var d = data.dscr;
-    var t = data.text;
-    if (!d || !d.labels.length) { return; }
-    new window.Chart(canvas, {
+  function histogram(d, t, color) {
+    return {
       type: "bar",
       data: {
         labels: d.labels,
-        datasets: [{ label: t.share, data: d.share, backgroundColor: "rgba(31, 85, 146, 0.75)", borderColor: BLUE,
+        datasets: [{ label: t.share, data: d.share, backgroundColor: color, borderColor: BLUE,
                      borderWidth: 1, barPercentage: 1, categoryPercentage: 1 }]
       },
       options: base({
@@ -114,10 +111,45 @@
           y: { beginAtZero: true, ticks: { callback: function (v) { return v + " %"; } } }
         }
       })
+    };
+  }
+
+  function dscrChart(canvas, data) {
+    var d = data.dscr;
+    if (!d || !d.labels.length) { return; }
+    new window.Chart(canvas, histogram(d, data.text, "rgba(31, 85, 146, 0.75)"));
+  }
+
+  function dscrAfterChart(canvas, data) {
+    var d = data.dscr_after;
+    if (!d || !d.labels.length) { return; }
+    new window.Chart(canvas, histogram(d, data.text, "rgba(200, 16, 46, 0.6)"));
+  }
+
+  function scheduleChart(canvas, data) {
+    var d = data.schedule;
+    var t = data.text;
+    if (!d || !d.labels.length) { return; }
+    new window.Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: d.labels,
+        datasets: [{ label: t.balance, data: d.balance, backgroundColor: "rgba(31, 85, 146, 0.75)", maxBarThickness: 28 }]
+      },
+      options: base({
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { label: function (ctx) { return money.format(ctx.parsed.y) + " " + t.unit; } } }
+        },
+        scales: {
+          x: { grid: { display: false }, title: { display: true, text: t.period } },
+          y: { beginAtZero: true, ticks: { callback: function (value) { return compact.format(value); } } }
+        }
+      })
     });
   }
 
-  var builders = { fan: fanChart, losses: lossChart, dscr: dscrChart };
+  var builders = { fan: fanChart, losses: lossChart, dscr: dscrChart, dscr_after: dscrAfterChart, schedule: scheduleChart };
 
   function draw(root) {
     var data = readData();

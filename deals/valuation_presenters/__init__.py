@@ -1,0 +1,34 @@
+"""What the valuation page shows: the stored result turned into rows, words and chart data (no requests here).
+
+One module per section of the page: `tranches` (both ratings, how they were
+decided), `cash` (where the cash comes from, reliance on support,
+empowerment), `structure` (paydown, trigger, DSCR), `pricing` (coupon
+build-up, comparables), `appraisal`, `stress` (scenarios, break-even, legal),
+`history` (revenue, stability, fan); `page` puts them together.
+"""
+
+from .formatting import class_text, error_words, num, pct, status_text
+from .history import deal_revenue_by_month, stability_part_labels
+from .page import chart_data, result_is_current, results_context, summary_context
+from .pricing import coupon_part_labels
+from .stress import scenario_text
+from .structure import dscr_bin_labels
+from .tranches import tranche_row
+
+__all__ = [
+    "chart_data",
+    "class_text",
+    "coupon_part_labels",
+    "deal_revenue_by_month",
+    "dscr_bin_labels",
+    "error_words",
+    "num",
+    "pct",
+    "result_is_current",
+    "results_context",
+    "scenario_text",
+    "stability_part_labels",
+    "status_text",
+    "summary_context",
+    "tranche_row",
+]

@@ -1,0 +1,117 @@
+"""The whole results section and its charts' data, and the short summary an investor's product page loads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from ..choices import DealType
+from ..models import Deal
+from ..valuation.results import ENGINE_VERSION
+from . import appraisal, cash, history, pricing, stress, structure, tranches
+from .formatting import cny, pct
+
+
+def result_is_current(result: dict[str, Any] | None) -> bool:
+    """Whether a stored result has the shape this page reads (an earlier engine's result is not read)."""
+    return bool(result) and result.get("engine_version") == ENGINE_VERSION
+
+
+def results_context(*, result: dict[str, Any], deal: Deal, revenue: list[tuple[dt.date, float]]) -> dict[str, Any]:
+    """Everything the results section shows, formatted, and the charts' data."""
+    rows = result["tranches"]
+    senior = tranches.senior_of(rows)
+    confidence = tranches.confidence_of(result)
+    projection = result["projection"]
+    totals = projection.get("total_percentiles") or {}
+    notes = sum(t["size"] for t in rows)
+    coverage = result.get("coverage") or {}
+    relies_on = coverage.get("relies_on") or {}
+    senior_coupon = (senior.get("suggested_coupon") or {}).get("coupon") if senior else None
+    context: dict[str, Any] = {
+        "licence": result.get("deal_type") == DealType.LICENCE_REVENUE,
+        "confidence": pct(confidence, 0),
+        "tranches": tranches.tranche_rows(result),
+        "coupons": pricing.coupon_rows(
+            rows,
+            pricing_date=result.get("pricing_date") or "",
+            market_as_of=result.get("market_as_of") or "",
+            senior_provider=relies_on.get("provider"),
+        ),
+        "comparables": pricing.comparables(result.get("pricing"), build_up_coupon=senior_coupon),
+        "stress": stress.stress_rows(result),
+        "stress_names": [t["name"] for t in rows],
+        "projection": {
+            "months": projection["months"],
+            "expected_total": cny(projection["expected_total"]),
+            "p5": cny(totals.get("p5")),
+            "p95": cny(totals.get("p95")),
+            "pool_expected_loss": pct(projection.get("pool_expected_loss")),
+            "growth": pct((projection.get("revenue_parameters") or {}).get("projected_annual_growth")),
+        },
+        "stability": history.stability(result["history"]) if result.get("history") else None,
+        "cash": cash.cash_sources(result.get("cash_sources")),
+        "coverage": cash.coverage(coverage, senior),
+        "structure": structure.structure(result.get("structure"), periods_per_year=result.get("periods_per_year") or 4),
+        "dscr": structure.dscr(result.get("dscr")),
+        "breakeven": stress.breakeven(result.get("breakeven"), rows),
+        "max_senior": stress.max_senior(result.get("max_senior_size") or []),
+        "senior_share_now": pct(senior["size"] / notes, 1) if senior and notes else "—",
+        "appraisal": (
+            appraisal.appraisal(result["appraisal"], result.get("assumptions") or {})
+            if result.get("appraisal")
+            else None
+        ),
+        "empowerment": cash.empowerment(result["empowerment"]) if result.get("empowerment") else None,
+        "legal": stress.legal(result),
+        "charts": chart_data(result=result, deal=deal, revenue=revenue),
+    }
+    if senior:
+        context["senior"] = tranches.senior_tile(senior, confidence)
+    return context
+
+
+def chart_data(*, result: dict[str, Any], deal: Deal, revenue: list[tuple[dt.date, float]]) -> dict[str, Any]:
+    """The charts' data (json_script): revenue fan, tranche losses, DSCR before and after a trip, target schedule."""
+    rows = result["tranches"]
+    licence = result.get("deal_type") == DealType.LICENCE_REVENUE
+    return {
+        "fan": history.fan_chart(result=result, deal=deal, revenue=revenue),
+        "losses": {
+            "labels": [t["name"] for t in rows],
+            "expected_loss": [round(t["expected_loss"] * 100, 4) for t in rows],
+            "shortfall": [round(t["probability_of_shortfall"] * 100, 4) for t in rows],
+        },
+        **structure.dscr_charts(result.get("dscr")),
+        "schedule": structure.schedule_chart(result.get("structure")),
+        "text": {
+            "history": _("Revenue of the data assets (history)"),
+            "median": _("Projected median") if licence else _("Projected pool collections, median"),
+            "band90": _("5th–95th percentile"),
+            "band50": _("25th–75th percentile"),
+            "expected_loss": _("Expected loss (%)"),
+            "shortfall": _("Probability of shortfall (%)"),
+            "share": _("Share of path-periods (%)"),
+            "balance": _("Target balance of the rated notes (CNY)"),
+            "period": _("Payment period"),
+            "unit": _("CNY"),
+        },
+    }
+
+
+def summary_context(result: dict[str, Any]) -> dict[str, Any]:
+    """The few facts an investor's product page shows before the full valuation."""
+    confidence = tranches.confidence_of(result)
+    history_block = result.get("history") or {}
+    coverage = cash.coverage(result.get("coverage"), tranches.senior_of(result["tranches"]))
+    return {
+        "tranches": [tranches.tranche_row(t, confidence) for t in result["tranches"]],
+        "stability": f"{history_block['stability_score']:,.0f}" if history_block else "—",
+        "data_share": pct((result.get("cash_sources") or {}).get("data_cash_share"), 1),
+        "support_share": coverage["loss_share"],
+        "verdict": coverage["verdict"],
+        "tone": coverage["tone"],
+        "breakeven": pct((result.get("breakeven") or {}).get("senior_haircut"), 1),
+    }

@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 from deals.valuation import (  # noqa: E402
     CreditEnhancementInput,
     FeesInput,
+    PaydownInput,
     RevenueHistory,
     TrancheInput,
     ValuationInputs,
@@ -55,6 +56,8 @@ from deals.valuation import (  # noqa: E402
     build_structure,
     estimate_revenue_model,
     evaluate_structure,
+    expected_period_cash,
+    provisional_coupons,
     simulate_collections,
     value_deal,
 )
@@ -93,76 +96,125 @@ def bench_inputs() -> ValuationInputs:
         ),
         revenue_history=bench_history(),
         enhancement=CreditEnhancementInput(reserve_target=12 * M),
+        paydown=PaydownInput(
+            mode="target_schedule",
+            structuring_ratio=1.25,
+            dscr_trigger=1.10,
+            trigger_window_periods=3,
+            trigger_cure_periods=3,
+            residual_release="excess_when_tests_pass",
+        ),  # fmt: skip
         fees=FeesInput(senior_fees_bps=20, fixed_annual=0.3 * M),
     )
 
 
-def python_path(revenue: list[float], s, event_period: int) -> tuple[list[float], list[float], list[bool]]:
-    """The waterfall of one path in plain Python: (loss, WAL, shortfall) per class, as the engine defines them."""
+def bench_structure(inputs: ValuationInputs):  # type: ignore[no-untyped-def]
+    """The deal's waterfall with its target schedule sized on 2,000 paths' expected cash (fixed by the seed)."""
+    sim = simulate_collections(inputs, n_paths=2_000, seed=SEED)
+    return build_structure(inputs, provisional_coupons(inputs), expected_cash=expected_period_cash(sim))
+
+
+def python_path(
+    revenue: list[float], s, event_period: int, event_periods: int
+) -> tuple[list[float], list[float], list[bool]]:
+    """The waterfall of one path in plain Python (sequential or target-schedule paydown, DSCR trigger with a
+    window and a cure, reserve, fees, release of the excess while tests pass): (loss, WAL, shortfall) per class,
+    as the engine defines them, written independently of its vectorised code."""
     classes, periods = len(s.sizes), len(revenue)
     sizes = [float(x) for x in s.sizes]
     rates = [float(x) for x in s.period_rates]
+    rated = [j for j in range(classes) if j != s.residual]
+    rated_total = sum(sizes[j] for j in rated)
+    n_scheduled = s.scheduled_periods
+    target = [float(x) for x in s.target_balance][:periods] if s.target_balance is not None else []
+    target += [0.0] * (periods - len(target))
+    for k in range(n_scheduled - 1, periods):
+        target[k] = 0.0
     balance, arrears = sizes[:], [0.0] * classes
     cash = [[0.0] * periods for _ in range(classes)]
     principal = [[0.0] * periods for _ in range(classes)]
     short_flag = [False] * classes
-    reserve, fee_arrears, tripped = float(s.reserve_target), 0.0, False
-    total, n_scheduled = sum(sizes), s.scheduled_periods
+    reserve, fee_arrears, trap, tripped, passes = float(s.reserve_target), 0.0, 0.0, False, 0
     covers = list(s.reserve_covers)
+    nums, dens = [], []
+    releases = s.residual_release == "excess_when_tests_pass" and s.residual is not None
+
+    def pay_principal(j: int, k: int, amount: float) -> None:
+        balance[j] -= amount
+        principal[j][k] += amount
+        cash[j][k] += amount
+
+    def sequential(k: int, budget: float) -> float:
+        spent = 0.0
+        for j in rated:
+            amount = min(balance[j], budget - spent)
+            if amount > 0:
+                pay_principal(j, k, amount)
+                spent += amount
+        return spent
+
+    def residual(k: int, amount: float) -> None:
+        to_principal = min(balance[s.residual], amount)
+        pay_principal(s.residual, k, to_principal)
+        cash[s.residual][k] += amount - to_principal
+
     for k in range(periods):
-        available = revenue[k]
         last = k == periods - 1
+        available = revenue[k] + trap
+        trap = 0.0
         if last:
             available += reserve
             reserve = 0.0
-        notes = sum(balance)
-        fee_due = notes * s.fee_rate + s.fixed_fee + fee_arrears
-        paid = min(available, fee_due)
-        available -= paid
-        fee_arrears = fee_due - paid
-        due = [balance[j] * rates[j] + arrears[j] for j in range(classes)]
-        remaining = max(notes - total * max(0.0, 1.0 - (k + 1) / n_scheduled), 0.0)
-        scheduled, service = [], 0.0
-        for j in range(classes):
-            scheduled.append(min(balance[j], remaining))
-            remaining -= scheduled[-1]
-            if j != s.residual:
-                service += scheduled[j]
-                service += due[j]
-        now = (service > 1e-9 * total and available / service < s.dscr_trigger) or event_period <= k
-        tripped = tripped or now
-        turbo = tripped or k >= n_scheduled
-        for j in range(classes):
-            if rates[j] > 0 or arrears[j] > 0:
-                pay = min(available, due[j])
-                available -= pay
-                short = due[j] - pay
-                if short > 0 and covers[j]:
-                    draw = min(reserve, short)
-                    reserve -= draw
-                    short -= draw
-                    pay += draw
-                short_flag[j] = short_flag[j] or short > 1e-9 * max(sizes[j], 1.0)
-                arrears[j] = short
-                cash[j][k] += pay
-            if turbo:
-                pay = min(available, balance[j])
-                available -= pay
-                balance[j] -= pay
-                principal[j][k] += pay
-                cash[j][k] += pay
-        if not turbo:
-            if not last and s.reserve_target > 0:
-                pay = min(available, s.reserve_target - reserve)
-                reserve += pay
-                available -= pay
-            for j in range(classes):
-                pay = min(available, scheduled[j])
-                available -= pay
-                balance[j] -= pay
-                principal[j][k] += pay
-                cash[j][k] += pay
-        cash[s.residual][k] += available
+        due_fee = sum(balance) * s.fee_rate + s.fixed_fee + fee_arrears
+        fee = min(available, due_fee)
+        available -= fee
+        fee_arrears = due_fee - fee
+        if k < n_scheduled:
+            outstanding = sum(balance[j] for j in rated)
+            before = rated_total if k == 0 else target[k - 1]
+            instalment = min(outstanding, max(before - target[k], 0.0))
+            nums.append(max(revenue[k] - fee, 0.0))
+            dens.append(sum(balance[j] * rates[j] for j in rated) + instalment)
+            window_num, window_den = sum(nums[-s.trigger_window :]), sum(dens[-s.trigger_window :])
+            ratio = window_num / window_den if window_den > 1e-12 * rated_total else math.inf
+            fail = ratio < s.dscr_trigger or event_period <= k < event_period + event_periods
+            if s.trigger_cure > 0:
+                passes = 0 if fail else passes + 1
+                tripped = (tripped and passes < s.trigger_cure) or fail
+            else:
+                tripped = tripped or fail
+        for j in rated:
+            due = balance[j] * rates[j] + arrears[j]
+            if due <= 0:
+                continue
+            pay = min(available, due)
+            available -= pay
+            short = due - pay
+            if short > 0 and covers[j]:
+                draw = min(reserve, short)
+                reserve -= draw
+                short -= draw
+                pay += draw
+            short_flag[j] = short_flag[j] or short > 1e-9 * max(sizes[j], 1.0)
+            arrears[j] = short
+            cash[j][k] += pay
+        if not last and s.reserve_target > 0:
+            top = min(available, s.reserve_target - reserve)
+            reserve += top
+            available -= top
+        if tripped or k >= n_scheduled or s.mode == "sequential":
+            available -= sequential(k, available)
+        else:  # target schedule
+            available -= sequential(k, min(available, max(sum(balance[j] for j in rated) - target[k], 0.0)))
+            if releases:
+                residual(k, available)
+                available = 0.0
+            else:
+                available -= sequential(k, available)
+        if sum(balance[j] for j in rated) <= 1e-9 * max(rated_total, 1.0):
+            residual(k, available)
+            available = 0.0
+        trap = available
     losses, wals, shortfalls = [], [], []
     for j in range(classes):
         present = sum(cash[j][k] / (1 + rates[j]) ** (k + 1) for k in range(periods))
@@ -179,15 +231,17 @@ def python_loop(inputs: ValuationInputs, n_paths: int) -> tuple[np.ndarray, np.n
     """Every path one at a time in plain Python, random numbers from the engine's generator blocks."""
     a = inputs.assumptions
     model = estimate_revenue_model(inputs.revenue_history, a)
-    structure = build_structure(inputs)
+    structure = bench_structure(inputs)
     months = inputs.horizon_months
+    event_periods = max(1, -(-a.regulatory_stop_months // inputs.months_per_period))
     log_mean = revenue_log_mean(model, months).tolist()
     phi = model.persistence
     a_scale = model.transitory_volatility * math.sqrt(1 - phi**2)
     b_scale = model.permanent_volatility
     shares = model.counterparty_shares.tolist()
     loss_p = model.counterparty_loss_annual.tolist()
-    annual_stop = a.regulatory_stop_base_annual + inputs.legal_risk.regulatory_stop_probability
+    stop = inputs.legal_risk.regulatory_stop_annual
+    annual_stop = a.regulatory_stop_base_annual if stop is None else stop
     within = 1 - (1 - annual_stop) ** (inputs.tenor_months / 12)
     replace_after, back_share = a.counterparty_replacement_months, a.counterparty_replacement_share
     draws = PathDraws(seed=SEED, block_paths=a.seed_block_paths)
@@ -220,7 +274,7 @@ def python_loop(inputs: ValuationInputs, n_paths: int) -> tuple[np.ndarray, np.n
                 for h in range(begin, min(begin + a.regulatory_stop_months, months)):
                     revenue[h] = 0.0
                 event = begin
-            loss, wal, short = python_path(revenue, structure, event)
+            loss, wal, short = python_path(revenue, structure, event, event_periods)
             losses.append(loss)
             wals.append(wal)
             shortfalls.append(short)
@@ -254,7 +308,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     inputs = bench_inputs()
-    structure = build_structure(inputs)
+    structure = bench_structure(inputs)
     chunk = inputs.assumptions.default_chunk_size
     periods = inputs.horizon_months
     path_periods = args.paths * periods

@@ -30,6 +30,7 @@ from django.utils import timezone
 from origination.models import DataAsset, RevenueRecord
 
 from .choices import PERIODS_PER_YEAR, SUPPORT_KINDS, DealStatus, DealType, EnhancementKind, PoolAssetKind
+from .market_data import market_parameters_for
 from .models import ComparableTransaction as ComparableRow
 from .models import Deal, MarketParameters, Pledge
 from .services import default_cash_source
@@ -52,7 +53,10 @@ from .valuation import (
 
 SENIOR_FEES_BPS = 15.0  # trustee, custodian, manager and rating surveillance, per year on the notes
 TAIL_MONTHS = 24  # legal final two years after expected maturity when the deal states no legal maturity
-SUPPORT_KIND = {EnhancementKind.EXTERNAL_GUARANTEE: "guarantee", EnhancementKind.SHORTFALL_UNDERTAKING: "shortfall_undertaking"}
+SUPPORT_KIND = {
+    EnhancementKind.EXTERNAL_GUARANTEE: "guarantee",
+    EnhancementKind.SHORTFALL_UNDERTAKING: "shortfall_undertaking",
+}
 
 
 def _f(value: Decimal | None, default: float = 0.0) -> float:
@@ -111,12 +115,6 @@ def pricing_date_for(deal: Deal) -> dt.date:
     if deal.status == DealStatus.ISSUED and deal.issue_date:
         return deal.issue_date
     return deal.pricing_date or deal.expected_issue_date or timezone.localdate()
-
-
-def market_parameters_on(day: dt.date) -> MarketParameters | None:
-    """The arranger's market parameters in force on a day: the latest dated on or before it, else the earliest."""
-    found = MarketParameters.objects.filter(as_of__lte=day).order_by("-as_of", "-pk").first()
-    return found or MarketParameters.objects.order_by("as_of", "pk").first()
 
 
 def market_inputs(market: MarketParameters | None) -> MarketInputs:
@@ -181,12 +179,14 @@ def _comparable_deals(deal: Deal) -> tuple[ComparableDeal, ...]:
         run = latest_result(deal=other)
         if senior is None or run is None or other.issue_date is None:
             continue
-        facts = next((t for t in (run.result or {}).get("tranches", []) if t.get("priority") == senior.payment_priority), None)
+        facts = next(
+            (t for t in (run.result or {}).get("tranches", []) if t.get("priority") == senior.payment_priority), None
+        )
         if not facts:
             continue
         wal = float(facts.get("wal_years") or 0.0)
         relies = ((run.result or {}).get("coverage") or {}).get("relies_on") or {}
-        market = market_inputs(market_parameters_on(other.issue_date))
+        market = market_inputs(market_parameters_for(other.issue_date))
         found.append(
             ComparableDeal(
                 name=other.name,
@@ -213,9 +213,7 @@ def valuation_inputs_for(
     """The engine's inputs for a deal, and a JSON snapshot of what they were built from."""
     pricing_date = pricing_date or pricing_date_for(deal)
     pool = list(deal.pool_assets.prefetch_related("data_assets").order_by("pk"))
-    pledged_ids = set(
-        Pledge.objects.filter(deal=deal, status="active").values_list("data_asset_id", flat=True)
-    )
+    pledged_ids = set(Pledge.objects.filter(deal=deal, status="active").values_list("data_asset_id", flat=True))
     asset_ids = sorted({a.pk for p in pool for a in p.data_assets.all()} | pledged_ids)
     assets = list(DataAsset.objects.filter(pk__in=asset_ids).order_by("pk"))
     licensee_pd: dict[str, float] = {}
@@ -313,24 +311,35 @@ def valuation_inputs_for(
         "cash_sources": sorted({x.cash_source for x in loans}),
         "tranches": [{"name": t.name, "size": t.size, "coupon": t.coupon, "priority": t.priority} for t in tranches],
         "supports": [
-            {"amount": s.amount, "kind": s.kind, "type": s.provider_type, "rating": s.provider_rating,
-             "classes": list(s.covered_classes), "coverage": s.coverage}
+            {
+                "amount": s.amount,
+                "kind": s.kind,
+                "type": s.provider_type,
+                "rating": s.provider_rating,
+                "classes": list(s.covered_classes),
+                "coverage": s.coverage,
+            }
             for s in supports
         ],  # fmt: skip
         "reserve": reserve,
         "paydown": {
-            "mode": paydown.mode, "structuring_ratio": paydown.structuring_ratio, "dscr_trigger": paydown.dscr_trigger,
-            "window": paydown.trigger_window_periods, "cure": paydown.trigger_cure_periods,
-            "controlled_periods": paydown.controlled_amortisation_periods, "residual": paydown.residual_release,
+            "mode": paydown.mode,
+            "structuring_ratio": paydown.structuring_ratio,
+            "dscr_trigger": paydown.dscr_trigger,
+            "window": paydown.trigger_window_periods,
+            "cure": paydown.trigger_cure_periods,
+            "controlled_periods": paydown.controlled_amortisation_periods,
+            "residual": paydown.residual_release,
         },  # fmt: skip
         "market_parameters": market.pk if market else None,
         "market_as_of": market.as_of.isoformat() if market else None,
         "legal_risk": {
-            "haircut": legal_haircut, "stop_probability_life": legal_stop_life, "stop_annual": annual_stop,
+            "haircut": legal_haircut,
+            "stop_probability_life": legal_stop_life,
+            "stop_annual": annual_stop,
             "open_findings": open_findings,
         },  # fmt: skip
         "tail_months": tail,
         "comparable_deals": len(inputs.comparable_deals),
     }
     return inputs, {"history": history, "snapshot": snapshot}
-

@@ -22,9 +22,10 @@ from origination.models import User
 
 from . import workflow
 from .choices import DealStatus
+from .market_data import market_parameters_for
 from .models import Deal, Tranche, ValuationRun
 from .valuation import DEFAULT_SEED, history_metrics, to_plain, value_deal
-from .valuation_inputs import market_parameters_on, pricing_date_for, valuation_inputs_for
+from .valuation_inputs import pricing_date_for, valuation_inputs_for
 
 PROGRESS_STEP = 5.0  # percent between two progress writes
 
@@ -47,7 +48,7 @@ def valuation_request(
         workflow.deal_start_valuation(deal=deal, actor=actor)
         pricing_date = pricing_date_for(deal)
         run = ValuationRun.objects.create(
-            deal=deal, requested_by=actor, market_parameters=market_parameters_on(pricing_date),
+            deal=deal, requested_by=actor, market_parameters=market_parameters_for(pricing_date),
             pricing_date=pricing_date, n_paths=n_paths, seed=seed,
         )  # fmt: skip
         transaction.on_commit(lambda: run_valuation.delay(run.pk))
@@ -127,7 +128,7 @@ def valuation_execute(*, run_id: int) -> None:
     deal = run.deal
     try:
         pricing_date = run.pricing_date or pricing_date_for(deal)
-        market = run.market_parameters or market_parameters_on(pricing_date)
+        market = run.market_parameters or market_parameters_for(pricing_date)
         haircut, stop_life, open_findings = _legal_risk(deal)
         inputs, extra = valuation_inputs_for(
             deal=deal, market=market, legal_haircut=haircut, legal_stop_life=stop_life, open_findings=open_findings,

@@ -193,7 +193,9 @@ class ValuationAssumptions:
     rating_tilt_rounds: int = 6
     rating_elite_share: float = 0.10  # the worst tenth of paths steers the next round
     rating_block_paths: int = 8192  # paths added per step until decided
-    rating_max_paths: int = 262_144  # then the rating is reported as a range
+    rating_max_paths: int = 1_048_576  # then the rating is reported as a range
+    rating_defensive_share: float = 0.50  # of the paths drawn untilted: no likelihood weight exceeds 2
+    rating_min_losing_paths: int = 25  # fewer weighted losses than this understate their own error
     rating_max_tilt: dict[str, float] = field(
         default_factory=lambda: {"systematic": 4.0, "revenue": 0.8, "idiosyncratic": 3.0, "provider": 4.0}
     )

@@ -1,26 +1,38 @@
-"""Ratings decided at a stated confidence: importance sampling tilted by cross-entropy, then simulate until decided.
+"""Ratings decided at a stated confidence: defensive importance sampling tilted by cross-entropy, until decided.
 
 A senior note rated AAA at a 1.5-year WAL may lose at most 7e-7 of its value
 in expectation: plain Monte Carlo with ten thousand paths sees none of the
-paths that make that loss and cannot tell AAA from AA. The engine therefore
+paths that make that loss and cannot tell AAA from AA. For each rated class,
+most senior first, the engine therefore
 
-1. searches a tilt of the normal draws towards the bad states (the revenue
+1. unless a pilot of plain paths already shows enough losses (then plain
+   Monte Carlo it is), searches a tilt of the normal draws towards the
+   class's losses (the revenue
    innovations, the pool's systematic and obligor factors and, for the rating
    with support, the providers' own factors) by the cross-entropy method
    (Rubinstein and Kroese 2004): each round simulates a pilot of paths with
-   the current tilt and moves the tilt to the likelihood-weighted mean draw of
-   the worst tenth of the paths (by loss once enough paths lose, else by a
-   proxy: the collections plus the support still standing);
-2. simulates blocks of paths with that tilt, weighting every path by its
-   likelihood ratio w, and estimates each class's expected loss as mean(w L)
+   the current tilt; until a tenth of them lose, the tilt moves to the mean
+   draw of the paths worse than the tenth-worst by a proxy (the collections,
+   plus the support still standing), then to the likelihood- and loss-weighted
+   mean draw, the cross-entropy optimum for the expected loss. The rating with
+   support starts from the stand-alone tilt, with the provider's own factor
+   shifted so that it fails on about half the tilted paths: a supported class
+   loses only when the pool and its provider both fail;
+2. simulates blocks of paths with that tilt, half of them untilted
+   (defensive importance sampling, Hesterberg 1995: no path's weight exceeds
+   two, so losses in states the tilt does not aim at are still seen at half
+   the plain rate and counted in the error), weighting every path by its
+   likelihood ratio w, and estimates the class's expected loss as mean(w L)
    with standard error sd(w L) / sqrt(n);
-3. stops when every class's two-sided interval at the stated confidence lies
-   inside one rating's band of Moody's idealised loss table at its WAL, or
-   when the path budget is spent, and then reports the range ("between AA+
-   and AAA") and rates at its conservative end.
-
-The rating with support (enhanced) and without it (underlying) are decided on
-separate tilts: the provider's factor only matters to the first.
+3. looks at the estimate each time the sample has doubled, and stops when
+   the two-sided interval lies inside one rating's band of Moody's idealised
+   loss table at the class's WAL (the stated confidence is shared over the
+   looks, Bonferroni, so stopping at the first look that decides keeps it for
+   the whole procedure) and
+   either no path lost or at least `rating_min_losing_paths` did (a handful of
+   weighted losses understates its own error), or when the path budget is
+   spent; then it reports the range ("between AA+ and AAA") and rates at its
+   conservative end.
 """
 
 from __future__ import annotations
@@ -30,13 +42,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy.special import ndtri
 from scipy.stats import norm
 
+from .assumptions import ValuationAssumptions
 from .history import RevenueModel
 from .inputs import ValuationInputs
 from .metrics import RatingDecision
 from .rating import implied_rating
-from .simulate import TILT_GROUPS, SimulatedCollections, Tilt, evaluate_structure, simulate_collections
+from .simulate import (
+    TILT_GROUPS,
+    SimulatedCollections,
+    Tilt,
+    evaluate_structure,
+    provider_annual_pd,
+    simulate_collections,
+)
 from .waterfall import WaterfallStructure
 
 Progress = Callable[[float], None]
@@ -59,6 +80,8 @@ class VariantDecision:
     rounds: list[dict[str, object]]
     seconds: float
     sample: SimulatedCollections | None = field(default=None, repr=False)
+    tilts: dict[int, dict[str, float]] = field(default_factory=dict)  # each class's own tilt
+    tilt_objects: dict[int, Tilt] = field(default_factory=dict, repr=False)
 
 
 def _groups_in_play(inputs: ValuationInputs, with_provider: bool) -> tuple[str, ...]:
@@ -97,6 +120,33 @@ def _concat(samples: list[SimulatedCollections]) -> SimulatedCollections:
     )
 
 
+def provider_shift(inputs: ValuationInputs, structure: WaterfallStructure, target: int, pool_tilt: Tilt) -> float:
+    """The provider factor's shift that makes the main support of the target class fail on about half the paths.
+
+    Its latent variable is sqrt(rho) I + sqrt(1 - rho) e with the path's
+    systematic index I (whose mean the pool tilt moves); it fails within the
+    horizon when that is below Phi^-1(F), F = 1 - (1 - PD)^(horizon / 12).
+    """
+    covering = [g for g in range(structure.supports) if structure.support_covers[g, target]]
+    if not covering:
+        return 0.0
+    main = max(covering, key=lambda g: structure.support_amounts[g])
+    support = inputs.supports[main]
+    pd = provider_annual_pd(inputs)[main]
+    if pd <= 0:
+        return 0.0
+    rho = inputs.assumptions.provider_correlation[support.provider_type]
+    threshold = float(ndtri(1 - (1 - pd) ** (inputs.horizon_months / 12)))
+    parts = []
+    if inputs.revenue_history is not None:
+        parts.append(pool_tilt.revenue * np.sqrt(inputs.horizon_months))
+    if inputs.loan_assets:
+        parts.append(pool_tilt.systematic)
+    index = sum(parts) / np.sqrt(len(parts)) if parts else 0.0
+    cap = inputs.assumptions.rating_max_tilt["provider"]
+    return float(np.clip((threshold - np.sqrt(rho) * index) / np.sqrt(1 - rho), -cap, cap))
+
+
 def decide_variant(
     inputs: ValuationInputs,
     structure: WaterfallStructure,
@@ -109,35 +159,104 @@ def decide_variant(
     pledged_values: np.ndarray | None,
     with_data: bool = True,
     keep_paths: int = 0,
+    start_tilts: dict[int, Tilt] | None = None,
     progress: Progress | None = None,
 ) -> VariantDecision:
-    """Tilt by cross-entropy towards the first class's losses, then simulate blocks until every class is decided."""
-    a = inputs.assumptions
+    """Decide every class, most senior first, each on a tilt towards its own losses (module docstring).
+
+    `start_tilts` (class -> tilt) start a class's search, e.g. from its
+    stand-alone tilt; the first class's paths are kept (up to `keep_paths`)
+    for the search of the largest senior size.
+    """
     report = progress or (lambda fraction: None)
     began = time.perf_counter()
+    family = _FAMILY_BASE[variant]
+    decisions: dict[int, RatingDecision] = {}
+    tilts: dict[int, Tilt] = {}
+    rounds: dict[int, list[dict[str, object]]] = {}
+    total_paths = 0
+    kept: list[SimulatedCollections] = []
+    for position, j in enumerate(classes):
+        span = (position / len(classes), (position + 1) / len(classes))
+
+        def step(fraction: float, span: tuple[float, float] = span) -> None:
+            report(span[0] + (span[1] - span[0]) * fraction)
+
+        start = (start_tilts or {}).get(j)
+        if start is not None and variant.startswith("enhanced"):
+            start = start.with_shifts(provider=provider_shift(inputs, structure, j, start))
+        tilt, found = _tilt_towards(
+            inputs, structure, target=j, variant=variant, family=family + 10 * position, seed=seed,
+            revenue_model=revenue_model, pledged_values=pledged_values, with_data=with_data, start=start,
+            progress=lambda f, step=step: step(0.3 * f),
+        )  # fmt: skip
+        tilts[j], rounds[j] = tilt, found
+        decision, paths, sample = _estimate(
+            inputs, structure, target=j, tilt=tilt, wal_years=wal_years[j],
+            family=family + 500 + 1_000 * position, seed=seed, revenue_model=revenue_model,
+            pledged_values=pledged_values, with_data=with_data, keep_paths=keep_paths if position == 0 else 0,
+            progress=lambda f, step=step: step(0.3 + 0.7 * f),
+        )  # fmt: skip
+        total_paths += paths
+        kept += sample
+        decisions[j] = decision
+    report(1.0)
+    first = classes[0] if classes else None
+    return VariantDecision(
+        variant=variant,
+        tilt=tilts.get(first, Tilt()) if first is not None else Tilt(),
+        decisions=decisions,
+        paths=total_paths,
+        rounds=[{"class": int(j), **r} for j in classes for r in rounds.get(j, [])],
+        seconds=time.perf_counter() - began,
+        sample=_concat(kept) if kept else None,
+        tilts={int(j): t.as_dict() for j, t in tilts.items()},
+        tilt_objects=tilts,
+    )
+
+
+def _simulate(inputs, *, n, tilt, family, seed, revenue_model, pledged_values, with_data):  # type: ignore[no-untyped-def]
+    return simulate_collections(
+        inputs, n_paths=n, seed=seed, chunk_size=inputs.assumptions.default_chunk_size, revenue_model=revenue_model,
+        pledged_values=pledged_values, tilt=tilt, family=family, with_data=with_data,
+    )  # fmt: skip
+
+
+def _tilt_towards(
+    inputs: ValuationInputs,
+    structure: WaterfallStructure,
+    *,
+    target: int,
+    variant: str,
+    family: int,
+    seed: int,
+    revenue_model: RevenueModel | None,
+    pledged_values: np.ndarray | None,
+    with_data: bool,
+    start: Tilt | None,
+    progress: Progress,
+) -> tuple[Tilt, list[dict[str, object]]]:
+    """The cross-entropy search of a tilt towards the target class's losses (module docstring, step 1)."""
+    a = inputs.assumptions
     with_provider = variant.startswith("enhanced")
     groups = _groups_in_play(inputs, with_provider)
-    family = _FAMILY_BASE[variant]
-    chunk = a.default_chunk_size
-    target = classes[0]
     amounts = structure.support_amounts if structure.supports else np.zeros(0)
-
-    def simulate(n: int, tilt: Tilt, fam: int) -> SimulatedCollections:
-        return simulate_collections(
-            inputs, n_paths=n, seed=seed, chunk_size=chunk, revenue_model=revenue_model,
-            pledged_values=pledged_values, tilt=tilt, family=fam, with_data=with_data,
-        )  # fmt: skip
-
-    tilt = Tilt()
+    tilt = replace(start or Tilt(), defensive=a.rating_defensive_share)
     rounds: list[dict[str, object]] = []
     for r in range(a.rating_tilt_rounds if groups else 0):
-        sim = simulate(a.rating_pilot_paths, tilt, family + r)
-        out = evaluate_structure(sim, structure, chunk_size=chunk, with_irr=False, keep_cash=False)
+        sim = _simulate(
+            inputs, n=a.rating_pilot_paths, tilt=tilt, family=family + r, seed=seed, revenue_model=revenue_model,
+            pledged_values=pledged_values, with_data=with_data,
+        )  # fmt: skip
+        out = evaluate_structure(sim, structure, chunk_size=a.default_chunk_size, with_irr=False, keep_cash=False)
         loss = out.loss[target]
-        w = sim.weights
         losing = float(np.mean(loss > 0))
+        if r == 0 and tilt.is_plain and np.count_nonzero(loss) >= 4 * a.rating_min_losing_paths:
+            # Losses common enough for plain Monte Carlo: a tilt would only add variance.
+            rounds.append({"round": 1, "steered_by": "plain", "losing_share": losing, **tilt.as_dict()})
+            return Tilt(), rounds
         if losing >= a.rating_elite_share:
-            v = w * loss  # the cross-entropy optimum for the expected loss itself
+            v = sim.weights * loss  # the cross-entropy optimum for the expected loss itself
             chosen = "loss"
         else:
             standing = (
@@ -146,10 +265,14 @@ def decide_variant(
                 else 0.0
             )
             proxy = sim.total_cash + np.sum(standing, axis=0)
-            elite = (proxy <= np.quantile(proxy, a.rating_elite_share)) | (loss > 0)
-            # Before any loss is seen, the worst paths as sampled lead the way (multilevel cross-entropy without
-            # the likelihood weights, which would hold the tilt near the paths already seen); the estimate stays
-            # unbiased for any tilt, the tilt only sets its variance.
+            cutoff = np.quantile(proxy, a.rating_elite_share)
+            # Paths strictly worse than the cut: many paths may tie at it (no default at all), and they say nothing.
+            elite = (proxy < cutoff) | (loss > 0)
+            if not elite.any():
+                break
+            # Before enough losses are seen, the worst paths as sampled lead the way (multilevel cross-entropy
+            # without the likelihood weights, which would hold the tilt near the paths already seen); the
+            # estimate stays unbiased for any tilt, the tilt only sets its variance.
             v = elite.astype(float)
             chosen = "proxy"
         total = float(v.sum())
@@ -159,55 +282,85 @@ def decide_variant(
         for g in groups:
             cap = a.rating_max_tilt[g]
             shifts[g] = float(np.clip(v @ sim.factor_means[g] / total, -cap, cap))
-        rounds.append({"round": r + 1, "steered_by": chosen, "losing_share": losing, **Tilt(**shifts).as_dict()})
-        tilt = Tilt(**shifts)
-        report(0.3 * (r + 1) / a.rating_tilt_rounds)
+        tilt = Tilt(**shifts, defensive=a.rating_defensive_share)
+        rounds.append({"round": r + 1, "steered_by": chosen, "losing_share": losing, **tilt.as_dict()})
+        progress((r + 1) / a.rating_tilt_rounds)
         if chosen == "loss":
             break
+    return tilt, rounds
 
-    sums = {j: [0.0, 0.0, 0.0] for j in classes}  # sum wL, sum (wL)^2, sum w L^2
+
+def _estimate(
+    inputs: ValuationInputs,
+    structure: WaterfallStructure,
+    *,
+    target: int,
+    tilt: Tilt,
+    wal_years: float,
+    family: int,
+    seed: int,
+    revenue_model: RevenueModel | None,
+    pledged_values: np.ndarray | None,
+    with_data: bool,
+    keep_paths: int,
+    progress: Progress,
+) -> tuple[RatingDecision, int, list[SimulatedCollections]]:
+    """Blocks of tilted paths until the target class is decided or the budget is spent (module docstring, 2-3)."""
+    a = inputs.assumptions
+    sums = [0.0, 0.0, 0.0, 0]  # sum wL, sum (wL)^2, sum w L^2, losing paths
     kept: list[SimulatedCollections] = []
     paths, block = 0, 0
-    decisions: dict[int, RatingDecision] = {}
+    checkpoint = a.rating_block_paths  # the sample doubles between looks
     while True:
-        sim = simulate(a.rating_block_paths, tilt, family + 100 + block)
-        out = evaluate_structure(sim, structure, chunk_size=chunk, with_irr=False, keep_cash=False)
-        w = sim.weights
-        for j in classes:
-            wl = w * out.loss[j]
-            sums[j][0] += float(wl.sum())
-            sums[j][1] += float(wl @ wl)
-            sums[j][2] += float(wl @ out.loss[j])
+        sim = _simulate(
+            inputs, n=a.rating_block_paths, tilt=tilt, family=family + block, seed=seed, revenue_model=revenue_model,
+            pledged_values=pledged_values, with_data=with_data,
+        )  # fmt: skip
+        out = evaluate_structure(sim, structure, chunk_size=a.default_chunk_size, with_irr=False, keep_cash=False)
+        loss = out.loss[target]
+        wl = sim.weights * loss
+        sums[0] += float(wl.sum())
+        sums[1] += float(wl @ wl)
+        sums[2] += float(wl @ loss)
+        sums[3] += int(np.count_nonzero(loss > 0))
         if keep_paths and sum(s.periods.shape[1] for s in kept) < keep_paths:
             kept.append(sim)
         paths += sim.periods.shape[1]
         block += 1
-        decisions = {j: _decision(sums[j], paths, wal_years[j], inputs, tilt) for j in classes}
-        done = all(d.decided for d in decisions.values())
-        report(0.3 + 0.7 * min(1.0, paths / a.rating_max_paths))
-        if done or paths >= a.rating_max_paths:
-            break
-    report(1.0)
-    return VariantDecision(
-        variant=variant,
-        tilt=tilt,
-        decisions=decisions,
-        paths=paths,
-        rounds=rounds,
-        seconds=time.perf_counter() - began,
-        sample=_concat(kept) if kept else None,
-    )
+        progress(min(1.0, paths / a.rating_max_paths))
+        if paths < checkpoint and paths < a.rating_max_paths:
+            continue
+        checkpoint *= 2
+        decision = _decision(sums, paths, wal_years, inputs, tilt)
+        if decision.decided or paths >= a.rating_max_paths:
+            return decision, paths, kept
+
+
+def looks(assumptions: ValuationAssumptions) -> int:
+    """How many times the sample is looked at: once per doubling from one block to the budget."""
+    ratio = max(assumptions.rating_max_paths / assumptions.rating_block_paths, 1.0)
+    return 1 + int(np.ceil(np.log2(ratio)))
+
+
+def decision_z(assumptions: ValuationAssumptions) -> float:
+    """The interval's half-width in standard errors: the stated two-sided confidence shared over every look
+    (Bonferroni), so that stopping at the first look that decides keeps the confidence of the whole procedure."""
+    alpha = (1.0 - assumptions.rating_confidence) / looks(assumptions)
+    return float(norm.ppf(1.0 - alpha / 2))
 
 
 def _decision(sums: list[float], n: int, wal_years: float, inputs: ValuationInputs, tilt: Tilt) -> RatingDecision:
+    """EL, its standard error, the interval and the rating it decides (a range when the interval crosses a bound)."""
     a = inputs.assumptions
-    total, squares, second = sums
+    total, squares, second = sums[0], sums[1], sums[2]
+    losing = int(sums[3]) if len(sums) > 3 else a.rating_min_losing_paths
     el = total / n
     variance = max(squares / n - el * el, 0.0) * n / max(n - 1, 1)
     se = float(np.sqrt(variance / n))
-    z = float(norm.ppf(0.5 + a.rating_confidence / 2))
+    z = decision_z(a)
     low, high = max(0.0, el - z * se), el + z * se
     worst, best = implied_rating(high, wal_years, a), implied_rating(low, wal_years, a)
+    enough = losing == 0 or losing >= a.rating_min_losing_paths
     plain_variance = max(second / n - el * el, 0.0)
     plain_paths = plain_variance / (se * se) if se > 0 else None
     return RatingDecision(
@@ -215,7 +368,7 @@ def _decision(sums: list[float], n: int, wal_years: float, inputs: ValuationInpu
         standard_error=se,
         interval=(float(low), float(high)),
         rating=worst,
-        decided=worst == best,
+        decided=worst == best and enough,
         range=(best, worst),
         paths=n,
         method="plain Monte Carlo" if tilt.is_plain else "importance sampling",

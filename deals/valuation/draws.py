@@ -22,6 +22,7 @@ STREAMS = {
     "idiosyncratic": 4,  # each obligor's own factor
     "data_value": 5,  # realised value of pledged data in a workout
     "guarantor": 6,  # each guarantor's own factor
+    "mixture": 7,  # whether a path of a defensive importance sample is drawn tilted
 }
 
 

@@ -213,22 +213,41 @@ def _decide_all(
     common = {"classes": rated, "wal_years": wal, "seed": seed, "revenue_model": revenue_model,
               "pledged_values": pledged_values, "keep_paths": 4 * inputs.assumptions.rating_block_paths}  # fmt: skip
     if structure.supports:
-        enhanced = decide_variant(inputs, structure, variant="enhanced", progress=lambda f: report(0.5 * f), **common)
         alone = decide_variant(
-            inputs, structure.without_support(), variant="underlying", progress=lambda f: report(0.5 + 0.5 * f),
-            **common,
+            inputs, structure.without_support(), variant="underlying", progress=lambda f: report(0.5 * f), **common
+        )
+        # With support a class loses only when the pool and its provider both fail: start from the stand-alone tilt.
+        enhanced = decide_variant(
+            inputs, structure, variant="enhanced", progress=lambda f: report(0.5 + 0.5 * f),
+            start_tilts=alone.tilt_objects, **common,
         )  # fmt: skip
     else:
         enhanced = alone = decide_variant(inputs, structure, variant="underlying", progress=report, **common)
     return enhanced, alone
 
 
+def _support_never_lowers(enhanced: VariantDecision, alone: VariantDecision) -> VariantDecision:
+    """Support only adds cash, path by path, so no class rates lower with it than without it.
+
+    The two are estimated on separate tilted samples; where the estimate with
+    support lands on a worse rating only by sampling noise (both near a band's
+    edge), the class takes its stand-alone decision for both.
+    """
+    if enhanced is alone:
+        return enhanced
+    decisions = dict(enhanced.decisions)
+    for j, own in alone.decisions.items():
+        if j in decisions and rating_rank(decisions[j].rating) > rating_rank(own.rating):
+            decisions[j] = own
+    return dataclasses.replace(enhanced, decisions=decisions)
+
+
 def _variant_facts(decision: VariantDecision) -> dict[str, object]:
     return {
         "tilt": decision.tilt.as_dict(),
+        "tilts_by_class": decision.tilts,
         "paths": decision.paths,
         "rounds": decision.rounds,
-        "seconds": decision.seconds,
     }
 
 
@@ -349,6 +368,7 @@ def value_deal(
         inputs, structure, wal=wal, seed=seed, revenue_model=revenue_model, pledged_values=pledged_values,
         report=lambda f: report(0.2 + 0.45 * f),
     )  # fmt: skip
+    enhanced = _support_never_lowers(enhanced, alone)
     coupons = {
         j: _coupon_for(
             inputs,

@@ -8,10 +8,13 @@ different chunk size gives bit-for-bit the same result.
 
 Importance sampling: a `Tilt` shifts the mean of the normal draws (every
 monthly revenue innovation, the pool's systematic factor, every obligor's own
-factor, every support provider's own factor) towards the bad states, and each
-path carries the log of its likelihood ratio, log w = sum over shifted draws x
-of (-theta x + theta^2 / 2), so that E_plain[f] = E_tilted[w f]. Plain Monte
-Carlo is the zero tilt (w = 1).
+factor, every support provider's own factor) towards the bad states. It is
+defensive (Hesterberg 1995): a share `defensive` of the paths is drawn
+untilted, so the sampling density is q = a p + (1 - a) p_theta, and each path
+carries its likelihood ratio w = p / q = 1 / (a + (1 - a) r) with
+r = p_theta / p = exp(sum over shifted draws x of (theta x - theta^2 / 2)),
+so that E_plain[f] = E_q[w f] and no weight exceeds 1 / a, whatever other
+states make the losses. Plain Monte Carlo is the zero tilt (w = 1).
 """
 
 from __future__ import annotations
@@ -35,12 +38,13 @@ TILT_GROUPS = ("revenue", "systematic", "idiosyncratic", "provider")
 
 @dataclass(frozen=True)
 class Tilt:
-    """Mean shifts of the normal draws, by group (all zero: plain Monte Carlo)."""
+    """Mean shifts of the normal draws, by group (all zero: plain Monte Carlo), and the untilted share of paths."""
 
     revenue: float = 0.0
     systematic: float = 0.0
     idiosyncratic: float = 0.0
     provider: float = 0.0
+    defensive: float = 0.0
 
     @property
     def is_plain(self) -> bool:
@@ -51,14 +55,19 @@ class Tilt:
         """The shifts as plain values."""
         return {g: float(getattr(self, g)) for g in TILT_GROUPS}
 
+    def with_shifts(self, **shifts: float) -> Tilt:
+        """The same defensive share with other shifts."""
+        return Tilt(**{**self.as_dict(), **shifts}, defensive=self.defensive)
 
-def _shift(draws: np.ndarray, theta: float, log_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Shift [width, paths] draws by theta; add each path's log likelihood ratio; return the draws and their mean."""
+
+def _shift(draws: np.ndarray, theta: float, log_ratio: np.ndarray, tilted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shift [width, paths] draws by theta on the tilted paths; add log p_theta / p of every path's draws to
+    `log_ratio`; return the draws and each path's mean draw."""
     if draws.shape[0] == 0:
         return draws, np.zeros(draws.shape[1])
     if theta:
-        draws = draws + theta
-        log_weight += -theta * draws.sum(axis=0) + draws.shape[0] * theta * theta / 2
+        draws = draws + theta * tilted[None, :]
+        log_ratio += theta * draws.sum(axis=0) - draws.shape[0] * theta * theta / 2
     return draws, draws.mean(axis=0)
 
 
@@ -178,11 +187,15 @@ def simulate_collections(
     rows = np.arange(months)[:, None]
     for start, stop in _chunks(n_paths, chunk_size):
         width = stop - start
-        lw = np.zeros(width)
+        lw = np.zeros(width)  # log p_theta / p of the path's draws
+        if tilt.defensive > 0 and not tilt.is_plain:
+            tilted = draws.uniform("mixture", start, stop, 1)[0] >= tilt.defensive
+        else:
+            tilted = np.ones(width, dtype=bool)
         index_parts = []
         if revenue_model is not None:
             normals, means["revenue"][start:stop] = _shift(
-                draws.normal("revenue", start, stop, months), tilt.revenue, lw
+                draws.normal("revenue", start, stop, months), tilt.revenue, lw, tilted
             )
             licence = project_licence_revenue(
                 revenue_model,
@@ -198,13 +211,13 @@ def simulate_collections(
         else:
             licence = np.zeros((months, width))
         systematic, means["systematic"][start:stop] = _shift(
-            draws.normal("systematic", start, stop, 1), tilt.systematic, lw
+            draws.normal("systematic", start, stop, 1), tilt.systematic, lw, tilted
         )
         systematic = systematic[0]
         parts: dict[str, np.ndarray] = {}
         if schedule is not None:
             idiosyncratic, means["idiosyncratic"][start:stop] = _shift(
-                draws.normal("idiosyncratic", start, stop, len(loans)), tilt.idiosyncratic, lw
+                draws.normal("idiosyncratic", start, stop, len(loans)), tilt.idiosyncratic, lw, tilted
             )
             pool = simulate_pool(
                 loans,
@@ -260,14 +273,16 @@ def simulate_collections(
             monthly[:, start:stop] = total
         if supports:
             own, means["provider"][start:stop] = _shift(
-                draws.normal("guarantor", start, stop, len(supports)), tilt.provider, lw
+                draws.normal("guarantor", start, stop, len(supports)), tilt.provider, lw, tilted
             )
             index = sum(index_parts) / np.sqrt(len(index_parts)) if index_parts else np.zeros(width)
             for g, support in enumerate(supports):
                 rho = a.provider_correlation[support.provider_type]
                 month = default_months(provider_pds[g], np.sqrt(rho) * index + np.sqrt(1 - rho) * own[g])
                 support_period[g, start:stop] = np.where(month <= months, (month - 1) // mpp, periods)
-        log_weight[start:stop] = lw
+        if not tilt.is_plain:  # w = p / (a p + (1 - a) p_theta) = 1 / (a + (1 - a) r)
+            a_share = tilt.defensive
+            log_weight[start:stop] = -np.logaddexp(np.log(a_share), np.log1p(-a_share) + lw) if a_share > 0 else -lw
         if progress is not None:
             progress(stop / n_paths)
     event_period = np.where(starts_all > 0, (starts_all - 1) // mpp, periods)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deals.valuation import build_structure, evaluate_structure, simulate_collections
+from deals.valuation import evaluate_structure, simulate_collections
 
 BENCH = Path(__file__).resolve().parents[3] / "bench" / "valuation.py"
 
@@ -25,8 +25,10 @@ def test_pure_python_loop_matches_the_engine_path_by_path():
     paths = 60
     losses, wals, shortfalls = bench.python_loop(inputs, paths)
     sim = simulate_collections(inputs, n_paths=paths, seed=bench.SEED)
-    outcome = evaluate_structure(sim, build_structure(inputs), chunk_size=paths, with_irr=False)
+    structure = bench.bench_structure(inputs)
+    outcome = evaluate_structure(sim, structure, chunk_size=paths, with_irr=False)
     np.testing.assert_allclose(losses, outcome.loss, atol=1e-9)
     np.testing.assert_allclose(wals, outcome.wal_years, atol=1e-9)
     np.testing.assert_array_equal(shortfalls, outcome.shortfall)
     assert outcome.loss.any()  # the comparison covers paths with losses, not only clean ones
+    assert (outcome.trigger_period < structure.scheduled_periods).any()  # ... and paths where the trigger trips

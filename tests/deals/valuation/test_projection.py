@@ -152,7 +152,8 @@ def test_defaults_follow_the_one_factor_gaussian_copula():
 def test_a_default_recovers_general_collateral_and_the_pledged_data_after_the_lag():
     asset = PoolAssetInput(
         principal=1_000_000, annual_rate=0.0, months_to_maturity=12, annual_pd=0.01, recovery_rate=0.2,
-        pledged_data_value=800_000,
+        pledged_data_value=800_000, other_collateral_value=50_000, cash_source="data_secured",
+        repayment_source="operating_revenue",
     )  # fmt: skip
     schedule = pool_schedule((asset,), 12, ASSUMPTIONS)
     out = simulate_pool(
@@ -162,6 +163,8 @@ def test_a_default_recovers_general_collateral_and_the_pledged_data_after_the_la
     sigma = ASSUMPTIONS.pledged_data_value_volatility
     data = 800_000 * (1 - ASSUMPTIONS.pledged_data_liquidation_haircut) * np.exp(-0.5 * sigma**2)
     lag = ASSUMPTIONS.recovery_lag_months
-    assert out.other_cash[:, 0].tolist() == [0.0] * lag + [200_000.0] + [0.0] * (11 - lag)
-    assert out.data_cash[lag, 0] == pytest.approx(data)
-    assert out.loss[0] == pytest.approx(1_000_000 - 200_000 - data)
+    # The estate's 20 % and the IP collateral are not data cash; the pledged data sold in the workout is.
+    general = 200_000 + 50_000
+    assert out.cash["secured_other_repayment"][:, 0].tolist() == [0.0] * lag + [general] + [0.0] * (11 - lag)
+    assert out.cash["pledged_data_recovery"][lag, 0] == pytest.approx(data)
+    assert out.loss[0] == pytest.approx(1_000_000 - general - data)

@@ -204,7 +204,9 @@ def test_class_targets_split_the_schedule_seniors_first():
 
 
 @st.composite
-def deals(draw, *, triggers: bool = True, modes=("sequential", "pro_rata", "target_schedule", "controlled_amortisation")):
+def deals(
+    draw, *, triggers: bool = True, modes=("sequential", "pro_rata", "target_schedule", "controlled_amortisation")
+):
     """A random structure of 1-4 classes, any paydown mode, with random collections on a few paths."""
     classes = draw(st.integers(1, 4))
     with_sub = draw(st.booleans()) and classes > 1

@@ -19,6 +19,8 @@ a reserve, senior fees, the DSCR trigger and random regulatory suspensions.
    same series, per series.
 4. The whole `value_deal` (stress, bisections, appraisal...) end to end, with
    the process's peak resident memory.
+5. The time to a decided rating of the demo deals' seniors, and the paths it
+   takes against plain Monte Carlo for the same error (bench/rating_decision.py).
 
 Targets (issue 4): Monte Carlo plus waterfall >= 10 M path-periods/s and >= 30x
 the pure-Python loop; batched IRR >= 1,000x numpy-financial per series;
@@ -306,6 +308,7 @@ def main() -> int:
     parser.add_argument("--paths", type=int, default=10_000)
     parser.add_argument("--baseline-paths", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-ratings", action="store_true", help="skip the time to a decided rating")
     args = parser.parse_args()
     inputs = bench_inputs()
     structure = bench_structure(inputs)
@@ -379,7 +382,13 @@ def main() -> int:
     if not same:
         print("FAILED: the pure-Python loop and the engine disagree")
         return 1
-    return 0
+    if args.no_ratings:
+        return 0
+    print("\ntime to a decided rating (bench/rating_decision.py):", flush=True)
+    from rating_decision import main as ratings  # noqa: PLC0415 - the same directory
+
+    sys.argv = [sys.argv[0]]
+    return ratings()
 
 
 if __name__ == "__main__":

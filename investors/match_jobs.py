@@ -121,6 +121,7 @@ def tranche_match_row(tranche: Tranche, deal: Deal, privacy: tuple[bool, bool]) 
         "has_personal_info": privacy[0],
         "has_pipia": privacy[1],
         "guarantee_dependence": inputs["guarantee_dependence"],
+        "underlying_rating": inputs.get("underlying_rating") or inputs["rating"],
         "stability_score": inputs["stability_score"],
         "data_share": inputs["data_share"],
     }

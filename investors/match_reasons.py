@@ -42,6 +42,14 @@ def _types(values: list[str]) -> str:
     return "; ".join(str(DealType(v).label) for v in values if v in valid) or _("all types")
 
 
+def _stand_alone(tranche: dict[str, Any]) -> str:
+    """' On its own cash it rates X.' when external support lifts the class above its underlying rating."""
+    underlying = tranche.get("underlying_rating") or tranche["rating"]
+    if RATING_INDEX.get(underlying, 0) <= RATING_INDEX.get(tranche["rating"], 0):
+        return ""
+    return " " + _("Without its external support it would rate %(underlying)s.") % {"underlying": underlying}
+
+
 def explain(*, profile: dict[str, Any], tranche: dict[str, Any], failed_rules: int) -> list[Reason]:
     """Every hard rule of the pair in words, passed or failed, with the change a failed one needs."""
     ok = rule_outcomes(failed_rules)
@@ -52,8 +60,9 @@ def explain(*, profile: dict[str, Any], tranche: dict[str, Any], failed_rules: i
                _("Product risk %(product)s against your tolerance %(investor)s.") % {"product": r["risk_level"], "investor": c["risk_tolerance"]},
                _("Only after you confirm the special risk warning.")),
         Reason("min_rating", ok["min_rating"],
-               _("Rated %(rating)s; your minimum is %(min)s (%(n)d notches of headroom).") % {"rating": r["rating"], "min": c["min_rating"], "n": max(notches, 0)}
-               if ok["min_rating"] else _("Rated %(rating)s, below your minimum %(min)s.") % {"rating": r["rating"], "min": c["min_rating"]},
+               (_("Rated %(rating)s; your minimum is %(min)s (%(n)d notches of headroom).") % {"rating": r["rating"], "min": c["min_rating"], "n": max(notches, 0)}
+                if ok["min_rating"] else _("Rated %(rating)s, below your minimum %(min)s.") % {"rating": r["rating"], "min": c["min_rating"]})
+               + _stand_alone(r),
                _("Eligible if your minimum rating were %(rating)s.") % {"rating": r["rating"]}),
         Reason("max_tenor", ok["max_tenor"],
                _("Tenor %(tenor)d months; your maximum is %(max)d.") % {"tenor": r["tenor_months"], "max": c["max_tenor_months"]},
@@ -78,7 +87,7 @@ def explain(*, profile: dict[str, Any], tranche: dict[str, Any], failed_rules: i
                else (_("No PIPIA on file for data with personal information.") if r["has_personal_info"] else _("No personal information, so no PIPIA is needed.")),
                _("Not relaxable: the originator must file a PIPIA (PIPL art. 55).")),
         Reason("guarantee_cap", ok["guarantee_cap"],
-               _("%(dep)s of the senior's coverage leans on external guarantees; your cap is %(cap)s.") % {"dep": _pct(r["guarantee_dependence"]), "cap": _pct(c["max_guarantee_dependence"])},
+               _("External support removes %(dep)s of this class's stand-alone expected loss; your cap is %(cap)s.") % {"dep": _pct(r["guarantee_dependence"]), "cap": _pct(c["max_guarantee_dependence"])},
                _("Eligible if your guarantee-dependence cap were %(dep)s.") % {"dep": _pct(r["guarantee_dependence"])}),
     ]  # fmt: skip
     for reason in reasons:

@@ -199,7 +199,7 @@ PIPELINE: tuple[DealSpec, ...] = (
                      recovery_rate="0.5500", default_probability_without_data=pd_without)
             for name, city, weight, pd, pd_without in _CHRONIC_CARE_HOSPITALS
         ),
-        tranches=capital_structure(260 * M, "0.0205", mezzanine_coupon="0.0275"),
+        tranches=capital_structure(260 * M, "0.0205", senior=0.86, mezzanine=0.06, mezzanine_coupon="0.0275"),
         guarantees=(
             GuaranteeSpec(GuarantorType.ORIGINATOR, "Guizhou Big Data Health Industry Group Co., Ltd. (贵州大数据健康产业集团有限公司)",
                           80 * M, "The originator undertakes to pay any shortfall of Senior A interest and scheduled principal",

@@ -14,10 +14,8 @@ from django.test import override_settings
 
 from deals.audit import audit_verify
 from deals.choices import DealStatus, DealType, TrancheClass
-from deals.models import AuditEvent, Deal, MarketParameters, Pledge
+from deals.models import AuditEvent, Deal, Pledge
 from deals.selectors import deal_list_for, market_summary
-from deals.valuation import RATING_SCALE, value_deal
-from deals.valuation_inputs import valuation_inputs_for
 from deals.workflow import deal_submission_problems
 from investors.models import Investor, RiskProfile
 from origination.models import DataAsset, DataRight, Originator, RevenueRecord, User
@@ -253,22 +251,53 @@ def test_empowerment_obligors_carry_their_pd_without_the_data_as_the_deal_states
         assert (f"{without * 100:.1f}", f"{with_data * 100:.1f}") == stated.groups(), deal.name
 
 
-def test_every_senior_tranche_values_at_aa_or_better_with_a_coupon_between_1_8_and_2_6_percent():
-    """Issue 4's acceptance on the structure alone: 10,000 paths, no legal-risk premium from open findings."""
-    market = MarketParameters.objects.get()
-    valued = 0
-    for deal in Deal.objects.exclude(status=DealStatus.DRAFT):
-        inputs, _ = valuation_inputs_for(deal=deal, market=market, legal_haircut=0, legal_stop_addon=0, open_findings=0)
-        result = value_deal(inputs, n_paths=10_000).to_dict()
-        seniors = [t for t in result["tranches"] if t["tranche_class"] == TrancheClass.SENIOR]
-        assert seniors, deal.name
-        for tranche in seniors:
-            assert RATING_SCALE.index(tranche["implied_rating"]) <= RATING_SCALE.index("AA"), (deal.name, tranche)
-            assert 0.018 <= tranche["suggested_coupon"]["coupon"] <= 0.026, (deal.name, tranche)
-        if deal.deal_type == DealType.EMPOWERMENT:
-            assert result["empowerment"] is not None, deal.name
-        valued += 1
-    assert valued >= 14
+def test_every_valued_senior_is_aaa_inside_the_2025_band_and_every_residual_class_is_not_rated():
+    """The demo market re-valued (issue 8): the seniors AAA and their suggested coupons inside the 2025 band
+    (1.85 %-2.58 %) for structural reasons, the subordinated classes NR and R5; stored on the tranches."""
+    from deals.valuation_jobs import latest_result
+
+    valued = Deal.objects.filter(status__in=["valued", "published", "book_building", "issued"])
+    assert valued.count() == 9
+    for deal in valued:
+        result = latest_result(deal=deal).result
+        assert result["engine_version"] == "dataabs-valuation/2"
+        for t in result["tranches"]:
+            if t["tranche_class"] == TrancheClass.SENIOR:
+                assert t["implied_rating"] == "AAA", (deal.name, t["name"])
+                assert t["rating"]["decided"], (deal.name, t["name"])
+                coupon = t["suggested_coupon"]["coupon"]
+                assert 0.0185 <= coupon <= 0.0258, (deal.name, t["name"], coupon)
+                parts = sum(
+                    t["suggested_coupon"][k]
+                    for k in (
+                        "benchmark",
+                        "rating_spread",
+                        "liquidity_premium",
+                        "tenor_premium",
+                        "support_premium",
+                        "legal_premium",
+                    )
+                )
+                assert coupon == pytest.approx(parts)  # built from its parts, never clamped into the band
+        for tranche in deal.tranches.all():
+            if tranche.tranche_class == TrancheClass.SUBORDINATED:
+                assert (tranche.implied_rating, tranche.underlying_rating) == ("NR", "NR")
+                assert tranche.product_risk_level == "R5"
+            else:
+                assert tranche.implied_rating
+                assert tranche.underlying_rating
+        # Priced on the market of its own date (the dated 2025 series), not on one curve for every deal.
+        assert result["market_as_of"] <= result["pricing_date"]
+
+
+def test_the_2025_deals_price_on_the_curve_of_their_own_dates():
+    from deals.valuation_jobs import latest_result
+
+    issued = Deal.objects.filter(status=DealStatus.ISSUED).order_by("issue_date")
+    as_of = [latest_result(deal=d).result["market_as_of"] for d in issued]
+    assert len(set(as_of)) >= 5  # seven deals over 2025 priced on at least five different market dates
+    for deal, day in zip(issued, as_of, strict=True):
+        assert day <= deal.issue_date.isoformat()
 
 
 def test_deals_past_valuation_carry_a_real_10000_path_valuation_run():

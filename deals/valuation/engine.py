@@ -242,6 +242,35 @@ def _support_never_lowers(enhanced: VariantDecision, alone: VariantDecision) -> 
     return dataclasses.replace(enhanced, decisions=decisions)
 
 
+def _capped_by_provider(
+    inputs: ValuationInputs, structure: WaterfallStructure, enhanced: VariantDecision, alone: VariantDecision
+) -> VariantDecision:
+    """A class that relies on a support party rates no higher than that party, unless its own cash carries it.
+
+    The agencies' weak-link view: the enhanced rating is capped at the better of
+    the class's stand-alone rating and the rating of the party it relies on (the
+    largest support covering it); a shortfall undertaking of an AA+ originator
+    cannot make a senior AAA that is AA+ on its own.
+    """
+    if enhanced is alone:
+        return enhanced
+    decisions = dict(enhanced.decisions)
+    for j, decision in enhanced.decisions.items():
+        own = alone.decisions.get(j)
+        if own is None or rating_rank(decision.rating) >= rating_rank(own.rating):
+            continue
+        support = relied_support(inputs, structure.classes[j])
+        if support is None:
+            continue
+        cap = min(own.rating, support["rating"], key=rating_rank)
+        if rating_rank(decision.rating) < rating_rank(cap):
+            worst = max(decision.range[1], cap, key=rating_rank)
+            decisions[j] = dataclasses.replace(
+                decision, rating=cap, range=(cap, worst), capped_by_provider=support["rating"]
+            )
+    return dataclasses.replace(enhanced, decisions=decisions)
+
+
 def _variant_facts(decision: VariantDecision) -> dict[str, object]:
     return {
         "tilt": decision.tilt.as_dict(),
@@ -284,12 +313,16 @@ def _empowerment(
     difference_se = float(np.hypot(with_data.standard_error, without.standard_error))
     significant = abs(without.expected_loss - with_data.expected_loss) > 2 * difference_se
     klass = structure.classes[j]
-    coupon_with = _coupon_for(
+    with_coupon = _coupon_for(
         inputs, tranche_class=klass, rating=with_data.rating, underlying=underlying_rating, wal=wal[j]
-    ).coupon
-    coupon_without = _coupon_for(
-        inputs, tranche_class=klass, rating=without.rating, underlying=without.rating, wal=wal[j]
-    ).coupon
+    )
+    # Like with like: a senior that relies on its support with the data relies on it without the data too.
+    coupon_with = with_coupon.coupon
+    coupon_without = suggested_coupon(
+        rating=without.rating, wal_years=wal[j], market=inputs.market, legal_risk=inputs.legal_risk,
+        assumptions=inputs.assumptions, support_party=with_coupon.support_party,
+        support_rating=with_coupon.support_rating,
+    ).coupon  # fmt: skip
     saving = round((coupon_without - coupon_with) * 10_000, 1) if significant else 0.0
     return EmpowermentResult(
         average_pd_with_data=float(np.average(with_pd, weights=weights)),
@@ -369,6 +402,7 @@ def value_deal(
         report=lambda f: report(0.2 + 0.45 * f),
     )  # fmt: skip
     enhanced = _support_never_lowers(enhanced, alone)
+    enhanced = _capped_by_provider(inputs, structure, enhanced, alone)
     coupons = {
         j: _coupon_for(
             inputs,

@@ -41,6 +41,7 @@ class RatingDecision:
     paths: int
     method: str  # "importance sampling" or "plain Monte Carlo"
     plain_paths_for_same_error: float | None  # paths plain Monte Carlo needs for this standard error
+    capped_by_provider: str = ""  # the rating of the support party that capped it (see docs/valuation.md)
 
 
 @dataclass(frozen=True)

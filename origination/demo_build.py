@@ -129,8 +129,8 @@ def ensure_data_asset(
     personal = profile.personal_info if spec.personal_info is None else spec.personal_info
     sensitive = (profile.sensitive if spec.sensitive is None else spec.sensitive) and personal
     last_period = revenue_end(deal_spec)
-    # Historical cost capitalised under the 2024 interim rules: about a year of the data's revenue to build it.
-    book_value = Decimal(0) if spec.accounting == "not_recognised" else _money(spec.monthly_level * 12)
+    # Historical cost capitalised under the 2024 interim rules: about sixteen months of the data's revenue.
+    book_value = Decimal(0) if spec.accounting == "not_recognised" else _money(spec.monthly_level * 16)
     description = spec.description or (
         f"{profile.source}. Licensed to {spec.counterparties} clients"
         + (f"; pledged by {spec.holder} as loan collateral." if spec.holder else ".")

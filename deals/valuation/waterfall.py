@@ -171,6 +171,9 @@ def run_waterfall(
     rates = s.period_rates.astype(float)
     rated = s.rated
     residual = s.residual
+    # The residual, when there is one, is the last class: the rated classes are a prefix, read through a view.
+    rated_rows = slice(0, len(rated))
+    rated_rates = rates[rated_rows, None]
     n_scheduled = max(int(s.scheduled_periods), 1)
     covers_reserve = np.zeros(classes, dtype=bool) if s.reserve_covers is None else np.asarray(s.reserve_covers)
     n_support = s.supports
@@ -181,6 +184,7 @@ def run_waterfall(
     tolerance = 1e-9 * np.maximum(sizes, 1.0)
     rated_total = float(sizes[rated].sum()) if rated else 0.0
     rated_tolerance = 1e-9 * max(rated_total, 1.0)
+    dust = 1e-11 * max(float(sizes.sum()), 1.0)
 
     target = np.zeros(periods)
     if s.target_balance is not None:
@@ -252,6 +256,8 @@ def run_waterfall(
         # Pay `budget` (gated to some paths) to the rated classes in priority order; returns what was paid.
         spend = budget if gate is None else np.where(gate, budget, 0.0)
         total = np.zeros(paths)
+        if not spend.any():
+            return total
         for j in rated:
             amount = np.minimum(balance[j], spend)
             if amount.any():
@@ -287,11 +293,11 @@ def run_waterfall(
             fee_arrears = due - fee_now
         # 2. tests (to expected maturity)
         tripped_at_start[k] = tripped
-        rated_outstanding = balance[rated].sum(axis=0) if rated else np.zeros(paths)
+        rated_outstanding = balance[rated_rows].sum(axis=0) if rated else np.zeros(paths)
         if k < n_scheduled and rated:
             before = rated_total if k == 0 else target[k - 1]
             instalment = np.minimum(rated_outstanding, max(before - target[k], 0.0))
-            interest_now = (balance[rated] * rates[rated, None]).sum(axis=0)
+            interest_now = (balance[rated_rows] * rated_rates).sum(axis=0)
             numerators[k] = np.maximum(collections[k] - fee_now, 0.0)
             denominators[k] = interest_now + instalment
             live = denominators[k] > rated_tolerance * 1e-3
@@ -336,7 +342,7 @@ def run_waterfall(
             available -= sequential(slot, available)
         elif s.mode == "pro_rata":
             available -= sequential(slot, available, turbo)
-            outstanding = balance[rated].sum(axis=0)
+            outstanding = balance[rated_rows].sum(axis=0)
             share = np.divide(available, outstanding, out=np.ones(paths), where=outstanding > 0)
             share = np.where(turbo, 0.0, np.minimum(share, 1.0))
             for j in rated:
@@ -346,7 +352,7 @@ def run_waterfall(
                     available -= amount
         else:
             available -= sequential(slot, available, turbo)
-            due = np.maximum(balance[rated].sum(axis=0) - target[k], 0.0)
+            due = np.maximum(balance[rated_rows].sum(axis=0) - target[k], 0.0)
             available -= sequential(slot, np.minimum(available, due), ~turbo)
             excess = np.where(turbo, 0.0, available)
             if releases:
@@ -355,7 +361,7 @@ def run_waterfall(
             elif s.mode == "target_schedule":
                 available -= sequential(slot, excess)
             elif not last:
-                repaid = balance[rated].sum(axis=0) <= rated_tolerance
+                repaid = balance[rated_rows].sum(axis=0) <= rated_tolerance
                 hold = np.where(repaid, 0.0, excess)  # once repaid, the residual takes it below
                 trap += hold
                 available -= hold
@@ -374,9 +380,13 @@ def run_waterfall(
                     paid = support(j, k, need, use_reserve=False, only_timely=not last)
                     pay_class_principal(j, slot, paid)
         if k < n_scheduled and rated:
-            missed[k] = balance[rated].sum(axis=0) > target[k] + rated_tolerance
+            missed[k] = balance[rated_rows].sum(axis=0) > target[k] + rated_tolerance
+        # Floating-point dust left by the subtractions above is not cash for the residual class (the books keep it).
+        specks = available <= dust
+        originator[specks] += available[specks]
+        available[specks] = 0.0
         # 6. the residual once the rated classes are repaid
-        done = balance[rated].sum(axis=0) <= rated_tolerance if rated else np.ones(paths, dtype=bool)
+        done = balance[rated_rows].sum(axis=0) <= rated_tolerance if rated else np.ones(paths, dtype=bool)
         rest = np.where(done, available, 0.0)
         if rest.any():
             pay_residual(slot, rest)

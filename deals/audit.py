@@ -1,4 +1,13 @@
-"""The hash-chained audit log of deal workflow moves: append and verify."""
+"""The hash-chained audit log of a deal: workflow moves and changes to the application; append, verify, render.
+
+A change to an editable application (terms, a part added, changed or removed, a
+pledge recorded or released) is an event whose `from_status` and `to_status`
+are both the deal's status. Its `action` is a stable code (CHANGE_ACTIONS) and
+its `reason` is canonical JSON of language-neutral parameters (the part's id
+and name, the fields with their old and new values), so the hashed record
+never depends on the language of whoever made the change. `audit_reason_text`
+renders it in the reader's language.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +17,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db import models
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .models import AuditEvent, Deal
+from .choices import ALLOWED_TRANSITIONS, TrancheClass
+from .models import AuditEvent, CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
 
 GENESIS_HASH = "0" * 64
 
@@ -160,3 +174,137 @@ def audit_verify(*, deal_ids: list[int] | None = None) -> AuditVerification:
                 }
             )
     return result
+
+
+# --- changes to an editable application --------------------------------------------------------------------------
+
+# Action code -> (the model whose fields the reason names, the kind of change, the label of the action).
+CHANGE_ACTIONS: dict[str, tuple[type[models.Model], str, Any]] = {
+    "terms_updated": (Deal, "changed", gettext_lazy("Terms updated")),
+    "pool_asset_added": (PoolAsset, "added", gettext_lazy("Pool asset added")),
+    "pool_asset_changed": (PoolAsset, "changed", gettext_lazy("Pool asset changed")),
+    "pool_asset_removed": (PoolAsset, "removed", gettext_lazy("Pool asset removed")),
+    "tranche_added": (Tranche, "added", gettext_lazy("Tranche added")),
+    "tranche_changed": (Tranche, "changed", gettext_lazy("Tranche changed")),
+    "tranche_removed": (Tranche, "removed", gettext_lazy("Tranche removed")),
+    "credit_enhancement_added": (CreditEnhancement, "added", gettext_lazy("Credit enhancement added")),
+    "credit_enhancement_changed": (CreditEnhancement, "changed", gettext_lazy("Credit enhancement changed")),
+    "credit_enhancement_removed": (CreditEnhancement, "removed", gettext_lazy("Credit enhancement removed")),
+    "pledge_added": (Pledge, "added", gettext_lazy("Pledge recorded")),
+    "pledge_changed": (Pledge, "changed", gettext_lazy("Pledge filing changed")),
+    "pledge_released": (Pledge, "released", gettext_lazy("Pledge released")),
+}
+
+
+def plain_value(value: Any) -> Any:
+    """A field value as language-neutral JSON: decimals and dates as strings, lists element by element."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain_value(v) for k, v in value.items()}
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def change_reason(
+    *, part: models.Model | None = None, name: str = "", changes: dict[str, tuple[Any, Any]] | None = None, **extra: Any
+) -> str:
+    """The stored reason of a change: canonical JSON of the part's id and name and each field's (old, new) value."""
+    payload: dict[str, Any] = {key: plain_value(value) for key, value in extra.items()}
+    if part is not None:
+        payload["id"] = part.pk
+        payload["name"] = name
+    if changes is not None:
+        payload["changes"] = {field: [plain_value(old), plain_value(new)] for field, (old, new) in changes.items()}
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def audit_action_label(action: str) -> str:
+    """The words for an action recorded in the audit log, in the active language."""
+    if action == "create":
+        return _("Created")
+    if action in CHANGE_ACTIONS:
+        return str(CHANGE_ACTIONS[action][2])
+    transition = ALLOWED_TRANSITIONS.get(action)
+    return str(transition.label) if transition else action
+
+
+def is_workflow_move(action: str) -> bool:
+    """The event moved the deal through its workflow (as opposed to creating it or changing the application)."""
+    return action in ALLOWED_TRANSITIONS
+
+
+def _field(model: type[models.Model], name: str) -> Any:
+    try:
+        return model._meta.get_field(name)
+    except Exception:  # noqa: BLE001 - a field removed since the event was written is shown by its name
+        return None
+
+
+def _value_text(field: Any, value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        labels = dict(TrancheClass.choices) if getattr(field, "name", "") == "covered_classes" else {}
+        return ", ".join(str(labels.get(v, v)) for v in value)
+    choices = dict(field.flatchoices) if field is not None and getattr(field, "choices", None) else {}
+    return str(choices.get(value, value))
+
+
+def _changes_text(model: type[models.Model], changes: dict[str, Any]) -> str:
+    # In the order the model declares its fields (the stored JSON is sorted by name).
+    order = {field.name: index for index, field in enumerate(model._meta.get_fields())}
+    parts = []
+    for name, values in sorted(changes.items(), key=lambda item: (order.get(item[0], len(order)), item[0])):
+        old, new = values if isinstance(values, list) and len(values) == 2 else (None, values)
+        field = _field(model, name)
+        label = capfirst(str(field.verbose_name)) if field is not None else name
+        parts.append(
+            _("%(field)s from %(old)s to %(new)s")
+            % {"field": label, "old": _value_text(field, old), "new": _value_text(field, new)}
+        )
+    return "; ".join(parts)
+
+
+def _part_text(model: type[models.Model], params: dict[str, Any]) -> str:
+    values = {"id": params.get("id", "?"), "name": params.get("name", "")}
+    if model is PoolAsset:
+        return _("pool asset “%(name)s” (#%(id)s)") % values
+    if model is Tranche:
+        return _("tranche “%(name)s” (#%(id)s)") % values
+    if model is Pledge:
+        return _("pledge of “%(name)s” (#%(id)s)") % values
+    kind = _value_text(_field(CreditEnhancement, "kind"), params.get("kind"))
+    if values["name"]:
+        kind = _("%(kind)s, %(provider)s") % {"kind": kind, "provider": values["name"]}
+    return _("credit enhancement “%(name)s” (#%(id)s)") % {"name": kind, "id": values["id"]}
+
+
+def audit_reason_text(action: str, reason: str) -> str:
+    """An event's reason in the active language: a change is rendered from its parameters, a move's reason as typed."""
+    spec = CHANGE_ACTIONS.get(action)
+    if spec is None or not reason:
+        return reason
+    try:
+        params = json.loads(reason)
+    except ValueError:
+        return reason
+    if not isinstance(params, dict):
+        return reason
+    model, change, _label = spec
+    changes = _changes_text(model, params.get("changes") or {})
+    if model is Deal:
+        return _("Changed the terms: %(changes)s.") % {"changes": changes}
+    part = _part_text(model, params)
+    if change == "added":
+        return _("Added %(part)s.") % {"part": part}
+    if change == "removed":
+        return _("Removed %(part)s.") % {"part": part}
+    if change == "released":
+        return _("Released %(part)s.") % {"part": part}
+    return _("Changed %(part)s: %(changes)s.") % {"part": part, "changes": changes}

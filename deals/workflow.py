@@ -15,15 +15,28 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from origination.choices import Role
 from origination.errors import ConflictError, DomainError
 from origination.models import RevenueRecord
 
 from .audit import audit_append
-from .choices import ALLOWED_TRANSITIONS, SYSTEM, DealStatus, PledgeStatus, Transition
+from .choices import (
+    ALLOWED_TRANSITIONS,
+    SUPPORT_KINDS,
+    SYSTEM,
+    DealStatus,
+    DealType,
+    EnhancementKind,
+    PledgeStatus,
+    PoolAssetKind,
+    TrancheClass,
+    Transition,
+)
 from .compliance import services as review_services
-from .models import Deal, Pledge, Tranche
+from .compliance.checks import add_months
+from .models import CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
 
 MIN_REVENUE_MONTHS = 12
 
@@ -49,30 +62,185 @@ def register_transition_hook(hook: Callable[[int, str], None]) -> None:
         _after_commit_hooks.append(hook)
 
 
-def deal_submission_problems(*, deal: Deal) -> dict[str, str]:
-    """What stops a deal from being submitted, by field; empty when it may be submitted."""
-    problems: dict[str, str] = {}
-    asset_ids = list(
-        deal.pool_assets.filter(data_assets__isnull=False).values_list("data_assets", flat=True).distinct()
-    )
+# The checks a deal passes before it may be submitted, by the key its problem is reported under (in this order).
+SUBMISSION_CHECKS: tuple[tuple[str, Any], ...] = (
+    ("pool", gettext_lazy("At least one data asset backs the pool")),
+    ("revenue", gettext_lazy("At least %(months)d months of revenue history on the pool's data assets")),
+    ("tranches", gettext_lazy("The tranches add up to the deal size")),
+    ("legal_maturity_date", gettext_lazy("The legal maturity is after the expected issue date and expected maturity")),
+    ("pool_maturity", gettext_lazy("Every pool asset matures between the expected issue date and the legal maturity")),
+    ("pool_principal", gettext_lazy("The pool's principal covers the notes")),
+    ("pool_kind", gettext_lazy("The pool's claims fit the deal type")),
+    ("payment_priority", gettext_lazy("The subordinated class is paid last")),
+    ("enhancement_amount", gettext_lazy("Every guarantee, shortfall undertaking and reserve account has an amount")),
+    ("covered_classes", gettext_lazy("Guarantees and shortfall undertakings cover only classes the deal has")),
+)
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+def _data_problems(deal: Deal, pool_assets: list[PoolAsset]) -> dict[str, str]:
+    """Pool: at least one data asset, and enough months of revenue history on them."""
+    asset_ids = {asset.pk for pool_asset in pool_assets for asset in pool_asset.data_assets.all()}
     if not asset_ids:
-        problems["pool"] = _("The pool has no data asset: link at least one data asset to a pool asset.")
-    else:
-        months = RevenueRecord.objects.filter(data_asset_id__in=asset_ids).values("period").distinct().count()
-        if months < MIN_REVENUE_MONTHS:
-            problems["revenue"] = _(
+        return {"pool": _("The pool has no data asset: link at least one data asset to a pool asset.")}
+    months = RevenueRecord.objects.filter(data_asset_id__in=asset_ids).values("period").distinct().count()
+    if months < MIN_REVENUE_MONTHS:
+        return {
+            "revenue": _(
                 "The pool's data assets have %(months)d months of revenue history; at least %(min)d are needed."
-            ) % {"months": months, "min": MIN_REVENUE_MONTHS}
-    sizes = list(Tranche.objects.filter(deal=deal).values_list("size", flat=True))
-    total = sum(sizes, Decimal("0"))
-    if not sizes:
+            )
+            % {"months": months, "min": MIN_REVENUE_MONTHS}
+        }
+    return {}
+
+
+def _tranche_problems(deal: Deal, tranches: list[Tranche]) -> dict[str, str]:
+    """The tranches add up to the deal size, and the subordinated (residual) class is paid after every other."""
+    problems: dict[str, str] = {}
+    total = sum((t.size for t in tranches), Decimal("0"))
+    if not tranches:
         problems["tranches"] = _("The deal has no tranches.")
     elif total != deal.target_size:
         problems["tranches"] = _("The tranches add up to %(total)s CNY but the deal size is %(size)s CNY.") % {
-            "total": f"{total:,.2f}",
-            "size": f"{deal.target_size:,.2f}",
+            "total": _money(total),
+            "size": _money(deal.target_size),
         }
+    rated = [t for t in tranches if t.tranche_class != TrancheClass.SUBORDINATED]
+    last_rated = max(rated, key=lambda t: t.payment_priority, default=None)
+    early = [
+        t for t in tranches if t.tranche_class == TrancheClass.SUBORDINATED and last_rated is not None
+        and t.payment_priority < last_rated.payment_priority
+    ]  # fmt: skip
+    if early:
+        problems["payment_priority"] = " ".join(
+            _(
+                "The subordinated class “%(name)s” (payment priority %(priority)d) is paid before “%(other)s” "
+                "(priority %(other_priority)d): the residual class must be paid last."
+            )
+            % {
+                "name": t.name,
+                "priority": t.payment_priority,
+                "other": last_rated.name,
+                "other_priority": last_rated.payment_priority,
+            }
+            for t in early
+        )
     return problems
+
+
+def _claim(pool_asset: PoolAsset) -> str:
+    return _("“%(obligor)s” (#%(id)s)") % {"obligor": pool_asset.obligor, "id": pool_asset.pk}
+
+
+def _date_problems(deal: Deal, pool_assets: list[PoolAsset]) -> dict[str, str]:
+    """The legal maturity comes after issue and expected maturity; every claim matures between issue and legal final."""
+    problems: dict[str, str] = {}
+    issue, legal = deal.expected_issue_date, deal.legal_maturity_date
+    if issue and legal:
+        expected = add_months(issue, deal.tenor_months)
+        if legal < issue:
+            problems["legal_maturity_date"] = _(
+                "The legal maturity date (%(legal)s) is before the expected issue date (%(issue)s)."
+            ) % {"legal": legal.isoformat(), "issue": issue.isoformat()}
+        elif legal < expected:
+            problems["legal_maturity_date"] = _(
+                "The legal maturity date (%(legal)s) is before the expected maturity (%(expected)s: the expected "
+                "issue date plus the %(months)d-month tenor)."
+            ) % {"legal": legal.isoformat(), "expected": expected.isoformat(), "months": deal.tenor_months}
+    messages = []
+    for pool_asset in pool_assets:
+        values = {"claim": _claim(pool_asset), "maturity": pool_asset.maturity_date.isoformat()}
+        if issue and pool_asset.maturity_date < issue:
+            messages.append(
+                _("Pool asset %(claim)s matures on %(maturity)s, before the expected issue date (%(issue)s).")
+                % {**values, "issue": issue.isoformat()}
+            )
+        elif legal and pool_asset.maturity_date > legal:
+            messages.append(
+                _("Pool asset %(claim)s matures on %(maturity)s, after the legal maturity date (%(legal)s).")
+                % {**values, "legal": legal.isoformat()}
+            )
+    if messages:
+        problems["pool_maturity"] = " ".join(messages)
+    return problems
+
+
+def _pool_problems(deal: Deal, pool_assets: list[PoolAsset], tranches: list[Tranche]) -> dict[str, str]:
+    """The pool covers the notes, and its claims are of the deal's type (licence streams only in a licence deal)."""
+    problems: dict[str, str] = {}
+    pool = sum((p.principal for p in pool_assets), Decimal("0"))
+    notes = sum((t.size for t in tranches), Decimal("0"))
+    if pool_assets and tranches and pool < notes:
+        problems["pool_principal"] = _(
+            "The pool's principal (%(pool)s CNY) is smaller than the notes (%(notes)s CNY, the sum of the tranches)."
+        ) % {"pool": _money(pool), "notes": _money(notes)}
+    licence_deal = deal.deal_type == DealType.LICENCE_REVENUE
+    misfits = [p for p in pool_assets if (p.kind == PoolAssetKind.LICENCE_REVENUE) != licence_deal]
+    if misfits:
+        claims = ", ".join(_claim(p) for p in misfits)
+        if licence_deal:
+            problems["pool_kind"] = _(
+                "A licence-revenue deal's pool holds licence revenue streams only; these claims are not: %(claims)s."
+            ) % {"claims": claims}
+        else:
+            problems["pool_kind"] = _(
+                "Licence revenue streams belong in a licence-revenue deal, not in a deal of type “%(type)s”: "
+                "%(claims)s."
+            ) % {"type": deal.get_deal_type_display(), "claims": claims}
+    return problems
+
+
+def _enhancement(enhancement: CreditEnhancement) -> str:
+    values = {"kind": enhancement.get_kind_display(), "id": enhancement.pk, "provider": enhancement.provider}
+    if enhancement.provider:
+        return _("%(kind)s by “%(provider)s” (#%(id)s)") % values
+    return _("%(kind)s (#%(id)s)") % values
+
+
+def _enhancement_problems(enhancements: list[CreditEnhancement], tranches: list[Tranche]) -> dict[str, str]:
+    """Support and reserves carry an amount; support covers only the deal's own classes."""
+    problems: dict[str, str] = {}
+    amount_needed = SUPPORT_KINDS | {EnhancementKind.RESERVE_ACCOUNT}
+    empty = [e for e in enhancements if e.kind in amount_needed and not e.amount]
+    if empty:
+        problems["enhancement_amount"] = _("These have no amount: %(items)s.") % {
+            "items": ", ".join(_enhancement(e) for e in empty)
+        }
+    classes = {t.tranche_class for t in tranches}
+    labels = dict(TrancheClass.choices)
+    messages = []
+    for enhancement in enhancements:
+        foreign = [c for c in (enhancement.covered_classes or []) if c not in classes]
+        if enhancement.kind in SUPPORT_KINDS and foreign:
+            messages.append(
+                _("%(item)s covers %(classes)s, which the deal has no tranche of.")
+                % {"item": _enhancement(enhancement), "classes": ", ".join(str(labels.get(c, c)) for c in foreign)}
+            )
+    if messages:
+        problems["covered_classes"] = " ".join(messages)
+    return problems
+
+
+def deal_submission_problems(*, deal: Deal) -> dict[str, str]:
+    """What stops a deal from being submitted, by check (SUBMISSION_CHECKS); empty when it may be submitted.
+
+    Each message says what is wrong and where (the claim, tranche or enhancement by name and id). Legal-title
+    problems (missing rights, unpledged data-secured claims) are findings of the compliance review instead.
+    """
+    pool_assets = list(PoolAsset.objects.filter(deal=deal).prefetch_related("data_assets").order_by("pk"))
+    tranches = list(Tranche.objects.filter(deal=deal).order_by("payment_priority", "pk"))
+    enhancements = list(CreditEnhancement.objects.filter(deal=deal).order_by("pk"))
+    found = {
+        **_data_problems(deal, pool_assets),
+        **_tranche_problems(deal, tranches),
+        **_date_problems(deal, pool_assets),
+        **_pool_problems(deal, pool_assets, tranches),
+        **_enhancement_problems(enhancements, tranches),
+    }
+    return {key: found[key] for key, _label in SUBMISSION_CHECKS if key in found}
 
 
 def deal_approval_problems(*, deal: Deal) -> dict[str, str]:

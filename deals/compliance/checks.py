@@ -3,8 +3,9 @@
 Each rule names the data asset and the rule, and attaches to the checklist item
 whose answer or evidence addresses it. Document rules are met by a current
 evidence file on that item covering the asset (or covering every asset of the
-deal); data rules are met when the data changes (a renewed right, a released
-pledge, a filing number). `collect_violations` is read-only; the service
+deal); data rules are met when the data changes (a renewed or newly registered
+right, a released pledge, a pledge of a data-secured claim's data, a filing
+number). `collect_violations` is read-only; the service
 `review_refresh` raises what is new and clears what is gone.
 """
 
@@ -18,8 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from deals.choices import DealStatus, PledgeStatus
-from deals.models import Deal, Pledge
+from deals.choices import CashSource, DealStatus, PledgeStatus
+from deals.models import Deal, Pledge, PoolAsset
 from origination.choices import ClassificationGrade, RightType
 from origination.models import DataAsset, DataRight
 
@@ -36,6 +37,8 @@ RULE_ITEM = {
     R.SEPARATE_CONSENT_MISSING: "separate_consent",
     R.CROSS_BORDER_MECHANISM_MISSING: "cross_border",
     R.PLEDGE_NOT_FILED: "registration_pledge_filing",
+    R.DATA_SECURED_NOT_PLEDGED: "registration_pledge_filing",
+    R.RIGHT_MISSING: "chain_of_title",
 }
 # Every automatic rule flags a defect that can stop the deal (an unregistered pledge does not even exist,
 # Civil Code art. 445), so all are high.
@@ -62,7 +65,7 @@ class Violation:
         return RULE_SEVERITY[self.rule]
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
+def add_months(day: dt.date, months: int) -> dt.date:
     """The same day `months` later, clipped to the end of a shorter month."""
     year, month = divmod(day.month - 1 + months, 12)
     first = dt.date(day.year + year, month + 1, 1)
@@ -79,7 +82,7 @@ def deal_maturity(deal: Deal) -> dt.date:
     if deal.legal_maturity_date:
         return deal.legal_maturity_date
     start = deal.expected_issue_date or timezone.localdate()
-    return _add_months(start, deal.tenor_months)
+    return add_months(start, deal.tenor_months)
 
 
 def deal_data_assets(deal: Deal) -> list[DataAsset]:
@@ -105,7 +108,19 @@ def _right_violations(deal: Deal, assets: list[DataAsset], maturity: dt.date) ->
     for right in DataRight.objects.filter(data_asset__in=assets).order_by("expires_on", "pk"):
         latest[(right.data_asset_id, right.right_type)] = right  # the last one expires latest
     names = {asset.pk: asset.name for asset in assets}
-    return [
+    # Each of the three separated rights ("Data 20 Articles", arts. (3) to (5)) must be registered for the asset.
+    missing = [
+        Violation(
+            R.RIGHT_MISSING,
+            f"right:{asset.pk}:{right_type}",
+            asset.pk,
+            {"asset": asset.name, "right_type": right_type},
+        )
+        for asset in assets
+        for right_type in RightType.values
+        if (asset.pk, right_type) not in latest
+    ]
+    return missing + [
         Violation(
             R.RIGHT_EXPIRES_BEFORE_MATURITY,
             f"right:{asset_id}:{right_type}",
@@ -121,6 +136,32 @@ def _right_violations(deal: Deal, assets: list[DataAsset], maturity: dt.date) ->
         for (asset_id, right_type), right in sorted(latest.items())
         if right.expires_on < maturity
     ]
+
+
+def _data_secured_violations(deal: Deal) -> list[Violation]:
+    """A claim secured by data is secured only if at least one of its data assets is actively pledged to this deal."""
+    claims = list(
+        PoolAsset.objects.filter(deal=deal, cash_source=CashSource.DATA_SECURED)
+        .prefetch_related("data_assets")
+        .order_by("pk")
+    )
+    if not claims:
+        return []
+    pledged = set(Pledge.objects.filter(deal=deal, status=PledgeStatus.ACTIVE).values_list("data_asset_id", flat=True))
+    found = []
+    for claim in claims:
+        assets = sorted(claim.data_assets.all(), key=lambda a: (a.name, a.pk))
+        if any(asset.pk in pledged for asset in assets):
+            continue
+        found.append(
+            Violation(
+                R.DATA_SECURED_NOT_PLEDGED,
+                f"claim:{claim.pk}",
+                assets[0].pk if assets else None,
+                {"claim": claim.obligor, "claim_id": claim.pk, "asset": ", ".join(a.name for a in assets)},
+            )
+        )
+    return found
 
 
 def _pledge_violations(deal: Deal, assets: list[DataAsset]) -> list[Violation]:
@@ -191,6 +232,7 @@ def collect_violations(review: ComplianceReview) -> list[Violation]:
     return [
         *_right_violations(deal, assets, maturity),
         *_pledge_violations(deal, assets),
+        *_data_secured_violations(deal),
         *_document_violations(review, assets),
     ]
 
@@ -212,6 +254,22 @@ def finding_message(finding: AutomaticFinding | Violation) -> str:
             "expires": d.get("expires_on", ""),
             "maturity": d.get("maturity", ""),
         }
+    if rule == R.RIGHT_MISSING:
+        right = RightType(d["right_type"]).label if d.get("right_type") in RightType.values else d.get("right_type")
+        return _(
+            "%(right)s of “%(asset)s” is not registered: a deal needs all three rights to its data (the Data 20 "
+            "Articles, arts. (3) to (5))."
+        ) % {"right": right, "asset": asset}
+    if rule == R.DATA_SECURED_NOT_PLEDGED:
+        if not asset:
+            return _(
+                "The claim on “%(claim)s” is secured by data but no data asset is linked to it, so nothing is "
+                "pledged to this deal."
+            ) % {"claim": d.get("claim", "")}
+        return _(
+            "The claim on “%(claim)s” is secured by data, but none of its data assets (%(assets)s) has an active "
+            "pledge to this deal: pledge it and file the pledge (Civil Code art. 440)."
+        ) % {"claim": d.get("claim", ""), "assets": asset}
     if rule == R.PLEDGED_TO_ANOTHER_DEAL:
         return _("“%(asset)s” is also pledged to the active deal “%(deal)s”.") % {
             "asset": asset,

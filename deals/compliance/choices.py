@@ -68,6 +68,8 @@ class FindingRule(models.TextChoices):
     SEPARATE_CONSENT_MISSING = "separate_consent_missing", _("Sensitive personal information without separate consent")
     CROSS_BORDER_MECHANISM_MISSING = "cross_border_mechanism_missing", _("Cross-border flow without a mechanism")
     PLEDGE_NOT_FILED = "pledge_not_filed", _("Pledge without a registry filing")
+    DATA_SECURED_NOT_PLEDGED = "data_secured_not_pledged", _("Data-secured claim without an active pledge of its data")
+    RIGHT_MISSING = "right_missing", _("Data asset without one of its three data rights")
 
 
 # The review is being worked: the platform keeps its automatic findings up to date and the originator may answer.

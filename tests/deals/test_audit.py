@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import json
+from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import translation
 
-from deals import workflow
-from deals.audit import audit_verify
+from deals import services, workflow
+from deals.audit import audit_reason_text, audit_verify
 from deals.choices import DealStatus
 from deals.models import AuditEvent, Deal
 from origination.errors import DomainError
 from tests.deals.compliance.helpers import pass_review
-from tests.factories import submittable_deal
+from tests.factories import DataAssetFactory, submittable_deal
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +202,104 @@ def test_refused_moves_leave_no_trace_in_the_log(walked_deal, user_a):
         workflow.deal_submit(deal=walked_deal, actor=user_a)
     assert caught.value.code == "invalid_transition"
     assert list(walked_deal.audit_events.values_list("hash", flat=True)) == before
+
+
+# --- changes to an editable application ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def edited_deal(user_a, compliance_user) -> Deal:
+    """A deal returned for changes on which the originator then changes every kind of part once."""
+    deal = submittable_deal(user_a)
+    services.deal_update(actor=user_a, deal=deal, tenor_months=48, dscr_trigger=Decimal("1.10"))
+    workflow.deal_submit(deal=deal, actor=user_a)
+    workflow.deal_start_review(deal=deal, actor=compliance_user)
+    workflow.deal_request_changes(deal=deal, actor=compliance_user, reason="Raise the senior coupon.")
+    senior = deal.tranches.get(name="A")
+    services.tranche_update(actor=user_a, tranche=senior, coupon=Decimal("0.0250"))
+    asset = DataAssetFactory(originator=user_a.originator, name="Toll gantry data")
+    stream = services.pool_asset_create(
+        actor=user_a, deal=deal, data_assets=[asset], obligor="Guangdong Toll Co.", kind="licence_revenue",
+        principal=Decimal("5000000"), maturity_date=dt.date(2029, 6, 30),
+    )  # fmt: skip
+    services.pool_asset_update(actor=user_a, pool_asset=stream, obligor_city="Guangzhou")
+    services.pool_asset_delete(actor=user_a, pool_asset=stream)
+    reserve = services.credit_enhancement_create(
+        actor=user_a, deal=deal, kind="reserve_account", provider="CCB Trust", amount=Decimal("1000000")
+    )
+    services.credit_enhancement_update(actor=user_a, credit_enhancement=reserve, amount=Decimal("1500000"))
+    pledge = services.pledge_create(actor=user_a, deal=deal, data_asset=asset)
+    services.pledge_update(actor=user_a, pledge=pledge, registry_filing_no="PBOC-2026-1", filed_on=dt.date(2026, 11, 1))
+    services.pledge_release(actor=user_a, pledge=pledge)
+    deal.refresh_from_db()
+    return deal
+
+
+def test_each_change_is_an_event_of_its_own_kind_that_leaves_the_status_where_it_was(edited_deal):
+    events = list(edited_deal.audit_events.order_by("sequence"))
+    assert [(e.action, e.from_status, e.to_status) for e in events] == [
+        ("create", "", "draft"),
+        ("terms_updated", "draft", "draft"),
+        ("submit", "draft", "submitted"),
+        ("start_review", "submitted", "in_review"),
+        ("request_changes", "in_review", "changes_requested"),
+        ("tranche_changed", "changes_requested", "changes_requested"),
+        ("pool_asset_added", "changes_requested", "changes_requested"),
+        ("pool_asset_changed", "changes_requested", "changes_requested"),
+        ("pool_asset_removed", "changes_requested", "changes_requested"),
+        ("credit_enhancement_added", "changes_requested", "changes_requested"),
+        ("credit_enhancement_changed", "changes_requested", "changes_requested"),
+        ("pledge_added", "changes_requested", "changes_requested"),
+        ("pledge_changed", "changes_requested", "changes_requested"),
+        ("pledge_released", "changes_requested", "changes_requested"),
+    ]
+    changes = [e for e in events if e.action not in ("create", "submit", "start_review", "request_changes")]
+    assert {e.actor_id for e in changes} == {edited_deal.created_by_id}
+
+
+def test_changes_keep_the_chain_intact_and_verify_audit_passes(edited_deal, second_deal):
+    assert audit_verify().ok
+    out = io.StringIO()
+    call_command("verify_audit", stdout=out)
+    assert "intact" in out.getvalue()
+    assert f"{14 + 3} events" in out.getvalue()
+
+
+def test_a_change_is_stored_as_language_neutral_parameters_whatever_the_editors_language(user_a):
+    deal = submittable_deal(user_a)
+    with translation.override("zh-hans"):
+        services.deal_update(actor=user_a, deal=deal, tenor_months=48, trustee="CCB Trust")
+    stored = deal.audit_events.get(action="terms_updated").reason
+    assert json.loads(stored) == {"changes": {"tenor_months": [36, 48], "trustee": ["", "CCB Trust"]}}
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in stored)  # no Chinese text in the hashed record
+
+
+def test_a_change_is_rendered_in_the_readers_language(user_a):
+    deal = submittable_deal(user_a)
+    services.deal_update(actor=user_a, deal=deal, tenor_months=48)
+    senior = deal.tranches.get(name="A")
+    services.tranche_update(actor=user_a, tranche=senior, target_rating="AA+")
+    terms, tranche = deal.audit_events.filter(action__in=["terms_updated", "tranche_changed"]).order_by("sequence")
+    assert audit_reason_text(terms.action, terms.reason) == "Changed the terms: Tenor (months) from 36 to 48."
+    assert audit_reason_text(tranche.action, tranche.reason) == (
+        f"Changed tranche “A” (#{senior.pk}): Target rating from AAA to AA+."
+    )
+    with translation.override("zh-hans"):
+        # The field's name comes from the model's translated verbose name.
+        assert "期限（月）" in audit_reason_text(terms.action, terms.reason)
+
+
+def test_a_refused_change_appends_no_event(user_a):
+    deal = submittable_deal(user_a)
+    before = list(deal.audit_events.values_list("hash", flat=True))
+    with pytest.raises(DomainError):
+        services.deal_update(actor=user_a, deal=deal, dscr_trigger=Decimal("1.50"))  # not below the 1.2 ratio
+    with pytest.raises(DomainError):
+        services.tranche_update(actor=user_a, tranche=deal.tranches.get(name="A"), size=Decimal("-1"))
+    assert list(deal.audit_events.values_list("hash", flat=True)) == before
+    assert audit_verify(deal_ids=[deal.pk]).ok
+
+
+def test_a_reason_that_is_not_json_is_shown_as_it_was_stored():
+    assert audit_reason_text("tranche_changed", "edited by hand before 2027") == "edited by hand before 2027"
+    assert audit_reason_text("request_changes", '{"looks": "like json"}') == '{"looks": "like json"}'

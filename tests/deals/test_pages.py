@@ -11,7 +11,6 @@ from django.urls import reverse
 from deals import workflow
 from deals.choices import DealStatus, DealType, PoolAssetKind
 from deals.models import AuditEvent, Deal, PoolAsset, Tranche
-from deals.services import deal_update
 from origination.choices import OwnershipType
 from tests.deals.compliance.helpers import pass_review
 from tests.factories import DataAssetFactory, OriginatorFactory, originator_user, submittable_deal
@@ -35,9 +34,7 @@ def _to_published(deal, originator, compliance, arranger):
 
 
 def _issued(originator_user_, compliance, arranger, *, size, coupon, issue_date, deal_type=DealType.LICENCE_REVENUE):
-    deal = submittable_deal(originator_user_, size=size)
-    if deal_type != DealType.LICENCE_REVENUE:
-        deal = deal_update(actor=originator_user_, deal=deal, deal_type=deal_type)
+    deal = submittable_deal(originator_user_, size=size, deal_type=deal_type)
     Tranche.objects.filter(deal=deal, payment_priority=1).update(coupon=coupon)
     _to_published(deal, originator_user_, compliance, arranger)
     workflow.deal_open_book(deal=deal, actor=arranger)
@@ -318,7 +315,7 @@ def busy_deal(user_a, compliance_user):
         pool_asset = PoolAsset.objects.create(
             deal=deal,
             obligor=f"Obligor {i}",
-            kind=PoolAssetKind.RECEIVABLE,
+            kind=PoolAssetKind.LICENCE_REVENUE,
             principal=Decimal("1000000"),
             maturity_date=dt.date(2029, 1, 1),
         )

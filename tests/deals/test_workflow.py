@@ -11,12 +11,12 @@ from django.utils import translation
 from deals import workflow
 from deals.audit import audit_append, audit_verify
 from deals.choices import ALLOWED_TRANSITIONS, DealStatus, PledgeStatus, PoolAssetKind, TrancheClass
-from deals.models import Deal, Pledge, PoolAsset, Tranche
+from deals.models import CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
 from deals.services import pledge_create
 from origination.errors import DomainError
 from origination.models import User
 from tests.deals.compliance.helpers import pass_review
-from tests.factories import DataAssetFactory, DealFactory, add_monthly_revenue, submittable_deal
+from tests.factories import DataAssetFactory, DealFactory, add_monthly_revenue, register_rights, submittable_deal
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +73,7 @@ def deal_in(status: str, owner: User) -> Deal:
         deal=deal, actor=owner, actor_label="alice", action="create", from_status="", to_status=status, reason=""
     )
     asset = DataAssetFactory(originator=owner.originator)
+    register_rights(asset)
     add_monthly_revenue(asset, 12)
     pool_asset = PoolAsset.objects.create(
         deal=deal,
@@ -235,6 +236,161 @@ def test_resubmission_after_changes_requested_checks_preconditions_again(user_a,
     assert "tranches" in caught.value.fields
     deal.refresh_from_db()
     assert deal.status == DealStatus.CHANGES_REQUESTED
+
+
+# --- impossible deals are stopped at submission ---------------------------------------------------------------
+
+
+def _refused(deal: Deal, actor: User) -> dict[str, str]:
+    """Submit, expect a refusal that moves nothing and records nothing; the problems by key."""
+    events = deal.audit_events.count()
+    with pytest.raises(DomainError) as caught:
+        workflow.deal_submit(deal=deal, actor=actor)
+    assert caught.value.code == "preconditions_not_met"
+    assert all(message in caught.value.detail for message in caught.value.fields.values())
+    deal.refresh_from_db()
+    assert deal.status == DealStatus.DRAFT
+    assert deal.audit_events.count() == events
+    return caught.value.fields
+
+
+def _dated(deal: Deal, *, issue: dt.date | None, legal: dt.date | None) -> Deal:
+    Deal.objects.filter(pk=deal.pk).update(expected_issue_date=issue, legal_maturity_date=legal)
+    deal.refresh_from_db()
+    return deal
+
+
+@pytest.mark.parametrize("deal_type", ["licence_revenue", "data_pledge", "empowerment"])
+def test_the_test_deal_of_each_type_is_submittable_and_raises_no_automatic_finding(user_a, deal_type):
+    deal = workflow.deal_submit(deal=submittable_deal(user_a, deal_type=deal_type), actor=user_a)
+    assert deal.status == DealStatus.SUBMITTED
+    assert not deal.compliance_review.automatic_findings.exists()
+
+
+def test_submit_refused_when_the_legal_maturity_is_before_the_expected_issue_date(user_a):
+    deal = _dated(submittable_deal(user_a), issue=dt.date(2027, 3, 31), legal=dt.date(2027, 3, 1))
+    problems = _refused(deal, user_a)
+    assert set(problems) == {"legal_maturity_date", "pool_maturity"}
+    assert problems["legal_maturity_date"] == (
+        "The legal maturity date (2027-03-01) is before the expected issue date (2027-03-31)."
+    )
+
+
+def test_submit_refused_when_the_legal_maturity_is_before_the_expected_maturity(user_a):
+    # Issued 2027-01-15 with a 36-month tenor, the notes are expected to mature on 2030-01-15.
+    deal = _dated(submittable_deal(user_a), issue=dt.date(2027, 1, 15), legal=dt.date(2030, 1, 14))
+    problems = _refused(deal, user_a)
+    assert set(problems) == {"legal_maturity_date"}
+    assert "2030-01-14" in problems["legal_maturity_date"]
+    assert "expected maturity (2030-01-15" in problems["legal_maturity_date"]
+    assert "36-month tenor" in problems["legal_maturity_date"]
+    # A legal final on the expected maturity itself is possible.
+    deal = _dated(deal, issue=dt.date(2027, 1, 15), legal=dt.date(2030, 1, 15))
+    assert workflow.deal_submit(deal=deal, actor=user_a).status == DealStatus.SUBMITTED
+
+
+def test_submit_refused_when_a_pool_asset_matures_before_issue_or_after_the_legal_maturity(user_a):
+    deal = _dated(submittable_deal(user_a), issue=dt.date(2027, 1, 15), legal=dt.date(2031, 6, 30))
+    stream = deal.pool_assets.get()
+    early = PoolAsset.objects.create(
+        deal=deal, obligor="Expired Licensee Co.", kind=PoolAssetKind.LICENCE_REVENUE, principal=Decimal("1"),
+        maturity_date=dt.date(2026, 12, 31), cash_source="data_generated",
+    )  # fmt: skip
+    PoolAsset.objects.filter(pk=stream.pk).update(maturity_date=dt.date(2031, 7, 1))
+    problems = _refused(deal, user_a)
+    assert set(problems) == {"pool_maturity"}
+    message = problems["pool_maturity"]
+    assert f"“Expired Licensee Co.” (#{early.pk}) matures on 2026-12-31, before the expected issue date" in message
+    assert f"(#{stream.pk}) matures on 2031-07-01, after the legal maturity date (2031-06-30)" in message
+
+
+def test_submit_refused_when_the_pool_is_smaller_than_the_notes(user_a):
+    deal = submittable_deal(user_a, size=Decimal("100000000.00"))
+    PoolAsset.objects.filter(deal=deal).update(principal=Decimal("99999999.99"))
+    problems = _refused(deal, user_a)
+    assert problems == {
+        "pool_principal": "The pool's principal (99,999,999.99 CNY) is smaller than the notes "
+        "(100,000,000.00 CNY, the sum of the tranches)."
+    }
+    PoolAsset.objects.filter(deal=deal).update(principal=Decimal("100000000.00"))  # exactly covered: fine
+    assert workflow.deal_submit(deal=deal, actor=user_a).status == DealStatus.SUBMITTED
+
+
+def test_submit_refused_when_the_subordinated_class_is_not_paid_last(user_a):
+    deal = submittable_deal(user_a)
+    Tranche.objects.filter(deal=deal, name="A").update(payment_priority=3)
+    Tranche.objects.filter(deal=deal, name="Sub").update(payment_priority=1)
+    problems = _refused(deal, user_a)
+    assert set(problems) == {"payment_priority"}
+    assert "“Sub” (payment priority 1) is paid before “A” (priority 3)" in problems["payment_priority"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra"),
+    [
+        ("external_guarantee", {"guarantor_type": "guarantee_company", "provider": "Fujian Guarantee"}),
+        ("shortfall_undertaking", {"guarantor_type": "parent_company", "provider": "Alpha Group"}),
+        ("reserve_account", {}),
+    ],
+)
+def test_submit_refused_when_a_guarantee_undertaking_or_reserve_has_no_amount(user_a, kind, extra):
+    deal = submittable_deal(user_a)
+    empty = CreditEnhancement.objects.create(deal=deal, kind=kind, amount=Decimal("0"), **extra)
+    problems = _refused(deal, user_a)
+    assert set(problems) == {"enhancement_amount"}
+    assert f"(#{empty.pk})" in problems["enhancement_amount"]
+    assert extra.get("provider", "") in problems["enhancement_amount"]
+    CreditEnhancement.objects.filter(pk=empty.pk).update(amount=Decimal("1000000"))
+    assert workflow.deal_submit(deal=deal, actor=user_a).status == DealStatus.SUBMITTED
+
+
+def test_licence_streams_belong_only_in_a_licence_revenue_deal(user_a):
+    pledge_deal = submittable_deal(user_a, deal_type="data_pledge")
+    stream = PoolAsset.objects.create(
+        deal=pledge_deal, obligor="A licensee", kind=PoolAssetKind.LICENCE_REVENUE, principal=Decimal("1"),
+        maturity_date=dt.date(2029, 1, 1), cash_source="data_generated",
+    )  # fmt: skip
+    problems = _refused(pledge_deal, user_a)
+    assert set(problems) == {"pool_kind"}
+    assert f"“A licensee” (#{stream.pk})" in problems["pool_kind"]
+    assert "Data asset ABS: data-pledge loans and receivables" in problems["pool_kind"]
+
+    licence_deal = submittable_deal(user_a)
+    loan = PoolAsset.objects.create(
+        deal=licence_deal, obligor="A borrower", kind=PoolAssetKind.LOAN, principal=Decimal("1"),
+        maturity_date=dt.date(2029, 1, 1), cash_source="other",
+    )  # fmt: skip
+    problems = _refused(licence_deal, user_a)
+    assert set(problems) == {"pool_kind"}
+    assert f"“A borrower” (#{loan.pk})" in problems["pool_kind"]
+
+
+def test_submit_refused_when_support_covers_a_class_the_deal_does_not_have(user_a):
+    deal = submittable_deal(user_a)  # senior and subordinated only
+    guarantee = CreditEnhancement.objects.create(
+        deal=deal, kind="external_guarantee", guarantor_type="guarantee_company", provider="Fujian Guarantee",
+        amount=Decimal("50000000"), covered_classes=["senior", "mezzanine"],
+    )  # fmt: skip
+    problems = _refused(deal, user_a)
+    assert problems == {
+        "covered_classes": f"External guarantee by “Fujian Guarantee” (#{guarantee.pk}) covers Mezzanine B, "
+        "which the deal has no tranche of."
+    }
+
+
+def test_every_impossibility_is_named_at_once_in_the_order_of_the_checklist(user_a):
+    deal = _dated(submittable_deal(user_a), issue=dt.date(2027, 1, 15), legal=dt.date(2028, 1, 1))
+    PoolAsset.objects.filter(deal=deal).update(principal=Decimal("1"))
+    Tranche.objects.filter(deal=deal, name="Sub").update(payment_priority=0)
+    CreditEnhancement.objects.create(deal=deal, kind="reserve_account", amount=Decimal("0"))
+    problems = _refused(deal, user_a)
+    assert list(problems) == [
+        "legal_maturity_date",
+        "pool_maturity",
+        "pool_principal",
+        "payment_priority",
+        "enhancement_amount",
+    ]
 
 
 # --- reasons ---------------------------------------------------------------------------------------

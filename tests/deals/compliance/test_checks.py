@@ -4,6 +4,7 @@ itself once the data (or the evidence on file) no longer shows the problem."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -12,11 +13,12 @@ from deals.choices import PledgeStatus
 from deals.compliance import services
 from deals.compliance.checks import finding_message
 from deals.compliance.models import AutomaticFinding
-from deals.models import Pledge
+from deals.models import Pledge, PoolAsset
 from deals.services import pledge_create, pledge_release
+from origination.choices import RightType
 from origination.errors import DomainError
-from origination.models import DataAsset
-from tests.factories import DataRightFactory, submittable_deal
+from origination.models import DataAsset, DataRight
+from tests.factories import DataAssetFactory, DataRightFactory, submittable_deal
 
 from .helpers import (
     LEGAL_MATURITY,
@@ -126,6 +128,114 @@ def test_unfiled_pledge_is_raised_and_cleared_when_the_originator_pledges_it_aga
     assert Pledge.objects.filter(deal=deal, status=PledgeStatus.ACTIVE).get().registry_filing_no == "0123456789"
 
 
+# --- a data asset missing one of its three rights --------------------------------------------------------------
+
+
+def test_a_right_that_was_never_registered_is_raised_and_cleared_once_registered(user_a, compliance_user):
+    deal = make_deal(user_a)
+    asset = asset_of(deal)
+    DataRight.objects.filter(data_asset=asset, right_type="product_operation").delete()
+    workflow.deal_submit(deal=deal, actor=user_a)  # a title problem is the review's finding, not a refused submit
+
+    finding = review_of(deal).automatic_findings.get(cleared_at__isnull=True)
+    assert (finding.rule, finding.data_asset, finding.severity) == ("right_missing", asset, "high")
+    assert finding.item.template_item.code == "chain_of_title"
+    assert finding_message(finding) == (
+        f"Data product operation right of “{asset.name}” is not registered: a deal needs all three rights to its "
+        "data (the Data 20 Articles, arts. (3) to (5))."
+    )
+    # The officer cannot pass the chain of title while the right is missing.
+    workflow.deal_start_review(deal=deal, actor=compliance_user)
+    with pytest.raises(DomainError) as refused:
+        services.item_assess(actor=compliance_user, item=item_of(deal, "chain_of_title"), outcome="pass")
+    assert refused.value.code == "automatic_findings_open"
+
+    DataRightFactory(data_asset=asset, right_type="product_operation", expires_on=dt.date(2035, 1, 1))
+    assert open_findings(deal) == set()
+
+
+def test_every_missing_right_of_every_asset_behind_the_deal_is_named(user_a):
+    deal = make_deal(user_a)
+    pledged = DataAssetFactory(originator=user_a.originator, name="Pledged but unregistered")
+    pledge_create(actor=user_a, deal=deal, data_asset=pledged, registry_filing_no="F-9", filed_on=dt.date(2026, 3, 1))
+    workflow.deal_submit(deal=deal, actor=user_a)
+    missing = review_of(deal).automatic_findings.filter(rule="right_missing")
+    assert sorted(missing.values_list("details__right_type", flat=True)) == sorted(RightType.values)
+    assert {f.data_asset for f in missing} == {pledged}
+
+
+def test_an_expired_right_is_expiring_not_missing(user_a):
+    deal = make_deal(user_a)
+    DataRightFactory(
+        data_asset=asset_of(deal), right_type="resource_holding", issued_on=dt.date(2018, 1, 1),
+        expires_on=dt.date(2025, 1, 1),
+    )  # fmt: skip
+    workflow.deal_submit(deal=deal, actor=user_a)
+    assert {rule for rule, _asset in open_findings(deal)} == {"right_expires_before_maturity"}
+
+
+# --- a data-secured claim whose data is not pledged to the deal -------------------------------------------------
+
+
+def _pledge_deal_with_its_pledge_released(user):
+    deal = submittable_deal(user, deal_type="data_pledge")
+    pledge_release(actor=user, pledge=deal.pledges.get())
+    return deal
+
+
+def test_a_data_secured_claim_without_a_pledge_is_raised_and_cleared_by_pledging_its_data(user_a, compliance_user):
+    deal = _pledge_deal_with_its_pledge_released(user_a)
+    claim = deal.pool_assets.get()
+    asset = claim.data_assets.get()
+    workflow.deal_submit(deal=deal, actor=user_a)
+
+    finding = review_of(deal).automatic_findings.get(cleared_at__isnull=True)
+    assert (finding.rule, finding.subject, finding.data_asset) == (
+        "data_secured_not_pledged",
+        f"claim:{claim.pk}",
+        asset,
+    )
+    assert finding.item.template_item.code == "registration_pledge_filing"
+    assert finding_message(finding) == (
+        f"The claim on “{claim.obligor}” is secured by data, but none of its data assets ({asset.name}) has an "
+        "active pledge to this deal: pledge it and file the pledge (Civil Code art. 440)."
+    )
+
+    workflow.deal_start_review(deal=deal, actor=compliance_user)
+    workflow.deal_request_changes(deal=deal, actor=compliance_user, reason="Pledge the data.")
+    pledge_create(actor=user_a, deal=deal, data_asset=asset, registry_filing_no="F-2", filed_on=dt.date(2026, 3, 1))
+    assert open_findings(deal) == set()
+
+
+def test_a_pledge_of_the_data_to_another_deal_does_not_secure_this_claim(user_a):
+    deal = _pledge_deal_with_its_pledge_released(user_a)
+    asset = deal.pool_assets.get().data_assets.get()
+    other = submittable_deal(user_a)
+    pledge_create(actor=user_a, deal=other, data_asset=asset, registry_filing_no="F-3", filed_on=dt.date(2026, 3, 1))
+    workflow.deal_submit(deal=deal, actor=user_a)
+    rules = {rule for rule, _asset in open_findings(deal)}
+    assert rules == {"data_secured_not_pledged", "pledged_to_another_deal"}
+
+
+def test_a_data_secured_claim_linked_to_no_data_asset_is_raised_too(user_a):
+    deal = submittable_deal(user_a, deal_type="data_pledge")
+    bare = PoolAsset.objects.create(
+        deal=deal, obligor="Unsecured Borrower", kind="loan", principal=Decimal("1"), maturity_date=dt.date(2029, 1, 1),
+        cash_source="data_secured", repayment_source="operating_revenue",
+    )  # fmt: skip
+    workflow.deal_submit(deal=deal, actor=user_a)
+    finding = review_of(deal).automatic_findings.get(cleared_at__isnull=True)
+    assert (finding.subject, finding.data_asset) == (f"claim:{bare.pk}", None)
+    assert "no data asset is linked to it" in finding_message(finding)
+
+
+def test_only_data_secured_claims_need_a_pledge(user_a):
+    for deal_type in ("licence_revenue", "empowerment"):
+        deal = workflow.deal_submit(deal=submittable_deal(user_a, deal_type=deal_type), actor=user_a)
+        assert not deal.pledges.exists()
+        assert open_findings(deal) == set()
+
+
 # --- documents the data calls for -----------------------------------------------------------------------------
 
 DOCUMENT_RULES = [
@@ -192,13 +302,13 @@ def test_findings_of_a_decided_review_stay_as_they_stood_at_the_decision(user_a,
 
 def test_each_finding_names_the_asset_and_the_rule_in_its_message(user_a):
     deal = make_deal(user_a, classification_grade="important", name="Port berth schedule data")
-    DataRightFactory(data_asset=asset_of(deal), right_type="product_operation", expires_on=dt.date(2028, 1, 31))
+    short = DataRightFactory(data_asset=asset_of(deal), right_type="product_operation", expires_on=dt.date(2028, 1, 31))
     workflow.deal_submit(deal=deal, actor=user_a)
 
     messages = sorted(finding_message(f) for f in review_of(deal).automatic_findings.all())
     assert messages == [
         "Data product operation right of “Port berth schedule data” (certificate "
-        f"{asset_of(deal).rights.get().certificate_no}) expires on 2028-01-31, before the deal's legal maturity "
+        f"{short.certificate_no}) expires on 2028-01-31, before the deal's legal maturity "
         "on 2030-06-30.",
         "“Port berth schedule data” is graded “Important data” and no risk assessment report is on file (DSL art. 30).",
     ]

@@ -21,6 +21,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,13 +31,49 @@ from origination.models import DataAsset, User
 from origination.selectors import data_asset_list_for
 
 from . import selectors, services, workflow
+from .audit import audit_action_label, audit_reason_text
+from .choices import TrancheClass
 from .models import CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
 
 # --- parts of a deal -------------------------------------------------------------------------------------------
 
 
+class _ScopedPrimaryKeyList(serializers.ManyRelatedField):
+    """A list of primary keys resolved in one query (not one per key), each only among what the user may see."""
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        if isinstance(data, str) or not hasattr(data, "__iter__"):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        if not self.allow_empty and len(data) == 0:
+            self.fail("empty")
+        child = self.child_relation
+        keys = []
+        for item in data:
+            try:
+                if isinstance(item, bool):
+                    raise TypeError
+                keys.append(int(item))
+            except (TypeError, ValueError):
+                child.fail("incorrect_type", data_type=type(item).__name__)
+        found = {obj.pk: obj for obj in child.get_queryset().filter(pk__in=keys)}
+        missing = [key for key in keys if key not in found]
+        if missing:
+            child.fail("does_not_exist", pk_value=missing[0])
+        return [found[key] for key in dict.fromkeys(keys)]
+
+
+class ScopedPrimaryKeysField(ScopedPrimaryKeyField):
+    """`ScopedPrimaryKeyField` whose `many=True` form validates the whole list with one query."""
+
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> serializers.ManyRelatedField:
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs.update({key: value for key, value in kwargs.items() if key in MANY_RELATION_KWARGS})
+        return _ScopedPrimaryKeyList(**list_kwargs)
+
+
 class PoolAssetSerializer(serializers.ModelSerializer):
-    data_assets = ScopedPrimaryKeyField(
+    data_assets = ScopedPrimaryKeysField(
         selector=data_asset_list_for,
         model=DataAsset,
         many=True,
@@ -56,22 +93,68 @@ class PoolAssetSerializer(serializers.ModelSerializer):
             "maturity_date",
             "default_probability",
             "recovery_rate",
+            "default_probability_without_data",
+            "cash_source",
+            "repayment_source",
+            "collateral_kind",
+            "collateral_value",
             "data_assets",
         ]
         read_only_fields = ["id"]
+        extra_kwargs = {
+            # Blank or left out: derived from the claim's kind and the deal's type (deals.services.default_cash_source).
+            "cash_source": {"required": False, "allow_blank": True},
+        }
+
+
+_TRANCHE_VALUATION_OUTPUTS = [
+    "product_risk_level",
+    "product_risk_factors",
+    "implied_rating",
+    "underlying_rating",
+    "rating_facts",
+]
 
 
 class TrancheSerializer(serializers.ModelSerializer):
+    """A class of notes; its product risk level and ratings are the latest valuation's outputs, read-only."""
+
     class Meta:
         model = Tranche
-        fields = ["id", "name", "tranche_class", "size", "coupon", "target_rating", "payment_priority"]
-        read_only_fields = ["id"]
+        fields = [
+            "id",
+            "name",
+            "tranche_class",
+            "size",
+            "coupon",
+            "target_rating",
+            "payment_priority",
+            *_TRANCHE_VALUATION_OUTPUTS,
+        ]
+        read_only_fields = ["id", *_TRANCHE_VALUATION_OUTPUTS]
 
 
 class CreditEnhancementSerializer(serializers.ModelSerializer):
+    covered_classes = serializers.ListField(
+        # Values only: with the labels the schema would name TrancheClassEnum twice (and warn about it).
+        child=serializers.ChoiceField(choices=TrancheClass.values),
+        required=False,
+        help_text=_("Guarantees and shortfall undertakings: the tranche classes they support (senior by default)."),
+    )
+
     class Meta:
         model = CreditEnhancement
-        fields = ["id", "kind", "guarantor_type", "provider", "amount", "description"]
+        fields = [
+            "id",
+            "kind",
+            "guarantor_type",
+            "provider",
+            "amount",
+            "description",
+            "covered_classes",
+            "coverage",
+            "provider_rating",
+        ]
         read_only_fields = ["id"]
 
 
@@ -85,6 +168,14 @@ class PledgeSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "status", "created_at"]
         # The one-active-pledge rule is the service's: it answers 409 double_pledge and names the other deal.
         validators: list = []
+
+
+class PledgeFilingSerializer(serializers.ModelSerializer):
+    """What changes on a pledge: its filing in the PBoC unified movable-property registry."""
+
+    class Meta:
+        model = Pledge
+        fields = ["registry_filing_no", "filed_on"]
 
 
 # --- deals -----------------------------------------------------------------------------------------------------
@@ -105,6 +196,17 @@ _DEAL_SUMMARY_FIELDS = [
     "issue_date",
     "status_changed_at",
     "created_at",
+]
+# The structure as the deal's documents write it: read in the detail, written with the terms.
+_DEAL_STRUCTURE_FIELDS = [
+    "paydown_mode",
+    "structuring_ratio",
+    "dscr_trigger",
+    "trigger_window_periods",
+    "trigger_cure_periods",
+    "controlled_amortisation_periods",
+    "residual_release",
+    "pricing_date",
 ]
 
 
@@ -138,6 +240,7 @@ class DealDetailSerializer(DealListSerializer):
             *_DEAL_SUMMARY_FIELDS,
             "trustee",
             "legal_maturity_date",
+            *_DEAL_STRUCTURE_FIELDS,
             "updated_at",
             "pool_assets",
             "tranches",
@@ -173,6 +276,7 @@ class DealWriteSerializer(serializers.ModelSerializer):
             "trustee",
             "expected_issue_date",
             "legal_maturity_date",
+            *_DEAL_STRUCTURE_FIELDS,
         ]
 
 
@@ -186,21 +290,37 @@ class DealTransitionSerializer(serializers.Serializer):
 
 
 class AuditEventSerializer(serializers.Serializer):
-    """One hash-chained workflow event; `from` and `to` are statuses."""
+    """One hash-chained event: a workflow move, or a change to the application (`from` equals `to`).
+
+    `action` is a stable code and `reason` the stored, hashed text: what the user typed for a move, canonical JSON
+    of language-neutral parameters for a change. `action_label` and `reason_text` are both in the reader's language.
+    """
 
     def get_fields(self) -> dict[str, serializers.Field]:
         # Built here because `from` is a Python keyword and cannot be a class attribute.
         return {
             "sequence": serializers.IntegerField(read_only=True),
             "action": serializers.CharField(read_only=True),
+            "action_label": serializers.SerializerMethodField(),
             "from": serializers.CharField(source="from_status", read_only=True),
             "to": serializers.CharField(source="to_status", read_only=True),
             "actor_label": serializers.CharField(read_only=True),
             "reason": serializers.CharField(read_only=True),
+            "reason_text": serializers.SerializerMethodField(),
             "created_at": serializers.DateTimeField(read_only=True),
             "prev_hash": serializers.CharField(read_only=True),
             "hash": serializers.CharField(read_only=True),
         }
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_action_label(self, event: Any) -> str:
+        """The action in the reader's language."""
+        return audit_action_label(event.action)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_reason_text(self, event: Any) -> str:
+        """The reason in the reader's language: a change is rendered from its stored parameters."""
+        return audit_reason_text(event.action, event.reason)
 
 
 class DealFilter(django_filters.FilterSet):
@@ -240,6 +360,10 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
             "tranches": TrancheSerializer,
             "credit_enhancements": CreditEnhancementSerializer,
             "pledges": PledgeSerializer,
+            "pool_asset_update": PoolAssetSerializer,
+            "tranche_update": TrancheSerializer,
+            "credit_enhancement_update": CreditEnhancementSerializer,
+            "pledge_update": PledgeFilingSerializer,
         }.get(self.action, DealDetailSerializer)
 
     # Reads ----------------------------------------------------------------------------------------------------
@@ -297,6 +421,14 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         except queryset.model.DoesNotExist as exc:
             raise Http404 from exc
 
+    def _update_part(
+        self, serializer_class: type[serializers.ModelSerializer], part: Any, service: Any, part_name: str
+    ) -> Response:
+        serializer = serializer_class(part, data=self.request.data, partial=True, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        part = service(actor=self.request.user, **{part_name: part}, **serializer.validated_data)
+        return Response(serializer_class(part, context=self.get_serializer_context()).data)
+
     @extend_schema(request=PoolAssetSerializer, responses={201: PoolAssetSerializer, **_DEAL_ERRORS})
     @action(detail=True, methods=["post"], url_path="pool-assets")
     def pool_assets(self, request: Request, pk: str | None = None) -> Response:
@@ -311,6 +443,18 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         services.pool_asset_delete(actor=request.user, pool_asset=pool_asset)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(
+        parameters=[_ITEM_PARAMETER],
+        request=PoolAssetSerializer,
+        responses={200: PoolAssetSerializer, **_DEAL_ERRORS},
+        description=_("Change a claim of an editable deal; `data_assets`, when sent, replaces its data assets."),
+    )
+    @pool_asset_delete.mapping.patch
+    def pool_asset_update(self, request: Request, pk: str | None = None, item_pk: str | None = None) -> Response:
+        """Change a claim of the pool."""
+        pool_asset = self._part(selectors.pool_asset_list_for(request.user), item_pk)
+        return self._update_part(PoolAssetSerializer, pool_asset, services.pool_asset_update, "pool_asset")
+
     @extend_schema(request=TrancheSerializer, responses={201: TrancheSerializer, **_DEAL_ERRORS})
     @action(detail=True, methods=["post"], url_path="tranches")
     def tranches(self, request: Request, pk: str | None = None) -> Response:
@@ -324,6 +468,18 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         tranche = self._part(selectors.tranche_list_for(request.user), item_pk)
         services.tranche_delete(actor=request.user, tranche=tranche)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        parameters=[_ITEM_PARAMETER],
+        request=TrancheSerializer,
+        responses={200: TrancheSerializer, **_DEAL_ERRORS},
+        description=_("Change a class of notes of an editable deal; its ratings and risk level are read-only."),
+    )
+    @tranche_delete.mapping.patch
+    def tranche_update(self, request: Request, pk: str | None = None, item_pk: str | None = None) -> Response:
+        """Change a class of notes."""
+        tranche = self._part(selectors.tranche_list_for(request.user), item_pk)
+        return self._update_part(TrancheSerializer, tranche, services.tranche_update, "tranche")
 
     @extend_schema(request=CreditEnhancementSerializer, responses={201: CreditEnhancementSerializer, **_DEAL_ERRORS})
     @action(detail=True, methods=["post"], url_path="credit-enhancements")
@@ -340,6 +496,22 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         enhancement = self._part(selectors.credit_enhancement_list_for(request.user), item_pk)
         services.credit_enhancement_delete(actor=request.user, credit_enhancement=enhancement)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        parameters=[_ITEM_PARAMETER],
+        request=CreditEnhancementSerializer,
+        responses={200: CreditEnhancementSerializer, **_DEAL_ERRORS},
+        description=_("Change a credit enhancement of an editable deal."),
+    )
+    @credit_enhancement_delete.mapping.patch
+    def credit_enhancement_update(
+        self, request: Request, pk: str | None = None, item_pk: str | None = None
+    ) -> Response:
+        """Change a credit enhancement."""
+        enhancement = self._part(selectors.credit_enhancement_list_for(request.user), item_pk)
+        return self._update_part(
+            CreditEnhancementSerializer, enhancement, services.credit_enhancement_update, "credit_enhancement"
+        )
 
     @extend_schema(
         request=PledgeSerializer,
@@ -363,6 +535,24 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         pledge = self._part(selectors.pledge_list_for(request.user), item_pk)
         pledge = services.pledge_release(actor=request.user, pledge=pledge)
         return Response(PledgeSerializer(pledge).data)
+
+    @extend_schema(
+        parameters=[_ITEM_PARAMETER],
+        request=PledgeFilingSerializer,
+        responses={200: PledgeSerializer, **_DEAL_ERRORS},
+        description=_(
+            "Record or correct an active pledge's registry filing (number and date) while the deal is editable; "
+            "a released pledge is a 409 pledge_released."
+        ),
+    )
+    @pledge_release.mapping.patch
+    def pledge_update(self, request: Request, pk: str | None = None, item_pk: str | None = None) -> Response:
+        """Change the registry filing of a pledge."""
+        pledge = self._part(selectors.pledge_list_for(request.user), item_pk)
+        serializer = PledgeFilingSerializer(pledge, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        pledge = services.pledge_update(actor=request.user, pledge=pledge, **serializer.validated_data)
+        return Response(PledgeSerializer(pledge, context=self.get_serializer_context()).data)
 
     # Workflow and audit ---------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -394,3 +395,269 @@ def test_deal_detail_queries_do_not_grow_with_its_parts(client_for, user_a, djan
     with django_assert_max_num_queries(6):
         body = client.get(f"/api/deals/{deal.pk}/").json()
     assert [len(body[key]) for key in ("pool_assets", "tranches", "credit_enhancements", "pledges")] == [6, 6, 6, 6]
+
+
+# --- the structure and the new inputs of the parts ---------------------------------------------------------------
+
+STRUCTURE = {
+    "paydown_mode": "controlled_amortisation",
+    "structuring_ratio": "1.350",
+    "dscr_trigger": "1.100",
+    "trigger_window_periods": 2,
+    "trigger_cure_periods": 3,
+    "controlled_amortisation_periods": 4,
+    "residual_release": "excess_when_tests_pass",
+    "pricing_date": "2027-02-01",
+}
+
+
+def test_the_structure_is_filed_with_the_terms_and_read_back_in_the_detail(client_for, user_a):
+    response = client_for(user_a).post("/api/deals/", {**DEAL_PAYLOAD, **STRUCTURE}, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert {key: body[key] for key in STRUCTURE} == STRUCTURE
+    deal = Deal.objects.get(pk=body["id"])
+    assert (deal.paydown_mode, deal.dscr_trigger, deal.pricing_date) == (
+        "controlled_amortisation", Decimal("1.100"), dt.date(2027, 2, 1),
+    )  # fmt: skip
+
+
+def test_a_trigger_not_below_the_structuring_ratio_is_refused_and_nothing_changes(client_for, user_a):
+    client = client_for(user_a)
+    deal = deal_in_status(user_a.originator, user_a, DealStatus.DRAFT)
+    events = deal.audit_events.count()
+    body = assert_error(
+        client.patch(f"/api/deals/{deal.pk}/", {"dscr_trigger": "1.300", "paydown_mode": "pro_rata"}), 400, "invalid"
+    )
+    assert list(body["fields"]) == ["dscr_trigger"]
+    assert "below the structuring ratio" in body["fields"]["dscr_trigger"][0]
+    deal.refresh_from_db()
+    assert (deal.dscr_trigger, deal.paydown_mode) == (None, "sequential")
+    assert deal.audit_events.count() == events
+
+
+def test_patching_the_structure_records_what_changed(client_for, user_a):
+    client = client_for(user_a)
+    deal = deal_in_status(user_a.originator, user_a, DealStatus.DRAFT)
+    response = client.patch(f"/api/deals/{deal.pk}/", {"paydown_mode": "pro_rata", "dscr_trigger": "1.050"})
+    assert response.status_code == 200, response.content
+    assert (response.json()["paydown_mode"], response.json()["dscr_trigger"]) == ("pro_rata", "1.050")
+    event = deal.audit_events.get()  # the factory's deal has no creation event: this is the only one
+    assert (event.action, event.from_status, event.to_status) == ("terms_updated", "draft", "draft")
+    assert set(json.loads(event.reason)["changes"]) == {"paydown_mode", "dscr_trigger"}
+
+
+def test_a_pool_asset_keeps_every_input_it_is_filed_with(client_for, user_a):
+    deal = deal_in_status(user_a.originator, user_a, DealStatus.DRAFT, deal_type="empowerment")
+    payload = {
+        "obligor": "Wuhan Central Hospital", "kind": "lease", "principal": "30000000.00", "rate": "0.0520",
+        "maturity_date": "2029-06-30", "default_probability": "0.0090", "recovery_rate": "0.5500",
+        "default_probability_without_data": "0.0150", "cash_source": "data_empowered", "repayment_source": "",
+        "collateral_kind": "equipment", "collateral_value": "12000000.00",
+    }  # fmt: skip
+    response = client_for(user_a).post(f"/api/deals/{deal.pk}/pool-assets/", payload, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert {key: body[key] for key in payload} == payload
+    stored = PoolAsset.objects.get(pk=body["id"])
+    assert stored.default_probability_without_data == Decimal("0.0150")  # no longer dropped on the way in
+    assert (stored.collateral_kind, stored.collateral_value) == ("equipment", Decimal("12000000.00"))
+
+
+def test_a_pool_asset_filed_without_a_cash_source_gets_the_deal_types_reading(client_for, user_a):
+    deal = deal_in_status(user_a.originator, user_a, DealStatus.DRAFT, deal_type="data_pledge")
+    payload = {"obligor": "Hangzhou Borrower", "kind": "loan", "principal": "1000000", "maturity_date": "2029-01-01"}
+    body = client_for(user_a).post(f"/api/deals/{deal.pk}/pool-assets/", payload).json()
+    assert (body["cash_source"], body["repayment_source"]) == ("data_secured", "operating_revenue")
+
+
+def test_support_is_filed_with_its_classes_coverage_and_provider_rating(client_for, user_a):
+    client = client_for(user_a)
+    deal = deal_in_status(user_a.originator, user_a, DealStatus.DRAFT)
+    payload = {
+        "kind": "shortfall_undertaking", "guarantor_type": "parent_company", "provider": "Alpha Group",
+        "amount": "40000000.00", "covered_classes": ["senior", "mezzanine"], "coverage": "ultimate",
+        "provider_rating": "AA+",
+    }  # fmt: skip
+    response = client.post(f"/api/deals/{deal.pk}/credit-enhancements/", payload, format="json")
+    assert response.status_code == 201, response.content
+    assert {key: response.json()[key] for key in payload} == payload
+    bad = {**payload, "covered_classes": ["senior", "equity"]}
+    body = assert_error(client.post(f"/api/deals/{deal.pk}/credit-enhancements/", bad, format="json"), 400, "invalid")
+    assert list(body["fields"]) == ["covered_classes"]
+    assert CreditEnhancement.objects.filter(deal=deal).count() == 1
+
+
+def test_the_tranches_valuation_outputs_are_read_in_the_detail_and_cannot_be_written(client_for, user_a):
+    client = client_for(user_a)
+    deal = submittable_deal(user_a)
+    senior = deal.tranches.get(name="A")
+    facts = {"pd": 0.0004, "rule": "AAA below 0.05 %"}
+    Tranche.objects.filter(pk=senior.pk).update(
+        product_risk_level="R2", implied_rating="AAA", underlying_rating="AA", rating_facts=facts
+    )
+    detail = client.get(f"/api/deals/{deal.pk}/").json()["tranches"][0]
+    assert (detail["product_risk_level"], detail["implied_rating"], detail["underlying_rating"]) == ("R2", "AAA", "AA")
+    assert detail["rating_facts"] == facts
+    response = client.patch(
+        f"/api/deals/{deal.pk}/tranches/{senior.pk}/", {"implied_rating": "BBB", "coupon": "0.0230"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert (response.json()["implied_rating"], response.json()["coupon"]) == ("AAA", "0.0230")
+    senior.refresh_from_db()
+    assert (senior.implied_rating, senior.coupon) == ("AAA", Decimal("0.0230"))
+
+
+# --- changing the parts -------------------------------------------------------------------------------------------
+
+
+def test_each_part_is_changed_with_a_patch_and_each_change_is_audited(client_for, user_a):
+    client = client_for(user_a)
+    deal = submittable_deal(user_a)
+    asset = DataAssetFactory(originator=user_a.originator)
+    pledge = client.post(f"/api/deals/{deal.pk}/pledges/", {"data_asset": asset.pk}).json()
+    pool_asset, senior, enhancement = (
+        deal.pool_assets.get(),
+        deal.tranches.get(name="A"),
+        deal.credit_enhancements.get(),
+    )
+
+    changes = [
+        (f"pool-assets/{pool_asset.pk}", {"principal": "110000000.00", "obligor_city": "Shenzhen"}),
+        (f"tranches/{senior.pk}", {"target_rating": "AA+", "coupon": "0.0250"}),
+        (f"credit-enhancements/{enhancement.pk}", {"description": "The Sub class absorbs losses first"}),
+        (f"pledges/{pledge['id']}", {"registry_filing_no": "PBOC-2026-0042", "filed_on": "2026-11-02"}),
+    ]
+    for path, payload in changes:
+        response = client.patch(f"/api/deals/{deal.pk}/{path}/", payload, format="json")
+        assert response.status_code == 200, (path, response.content)
+        assert {key: response.json()[key] for key in payload} == payload
+
+    actions = list(deal.audit_events.order_by("sequence").values_list("action", flat=True))
+    assert actions[-4:] == ["pool_asset_changed", "tranche_changed", "credit_enhancement_changed", "pledge_changed"]
+    events = client.get(f"/api/deals/{deal.pk}/audit/").json()
+    assert events[-3]["action_label"] == "Tranche changed"
+    assert events[-3]["reason_text"] == (
+        f"Changed tranche “A” (#{senior.pk}): Coupon (annual, e.g. 0.0204 = 2.04 %) from 0.0210 to 0.0250; "
+        "Target rating from AAA to AA+."
+    )
+    assert (events[-3]["from"], events[-3]["to"]) == ("draft", "draft")
+    assert json.loads(events[-3]["reason"])["changes"]["target_rating"] == ["AAA", "AA+"]
+
+
+def test_a_patch_that_fails_validation_saves_nothing(client_for, user_a):
+    client = client_for(user_a)
+    deal = submittable_deal(user_a)
+    pool_asset = deal.pool_assets.get()
+    events = deal.audit_events.count()
+    body = assert_error(
+        client.patch(
+            f"/api/deals/{deal.pk}/pool-assets/{pool_asset.pk}/",
+            {"obligor": "Renamed", "collateral_kind": "real_estate"},  # a collateral kind without its value
+            format="json",
+        ),
+        400,
+        "invalid",
+    )
+    assert "collateral_value" in body["fields"]
+    pool_asset.refresh_from_db()
+    assert (pool_asset.obligor, pool_asset.collateral_kind) != ("Renamed", "real_estate")
+    assert deal.audit_events.count() == events
+
+
+def test_parts_of_a_submitted_deal_cannot_be_patched(client_for, user_a):
+    client = client_for(user_a)
+    deal = submittable_deal(user_a)
+    tranche = deal.tranches.get(name="A")
+    client.post(f"/api/deals/{deal.pk}/transition/", {"action": "submit"})
+    response = client.patch(f"/api/deals/{deal.pk}/tranches/{tranche.pk}/", {"size": "1"}, format="json")
+    assert_error(response, 409, "deal_not_editable")
+    tranche.refresh_from_db()
+    assert tranche.size == Decimal("90000000.00")
+
+
+def test_a_part_is_patched_only_by_its_originator_and_only_through_its_own_deal(
+    client_for, user_a, user_b, compliance_user
+):
+    deal = submittable_deal(user_a)
+    other = submittable_deal(user_a)
+    tranche = deal.tranches.get(name="A")
+    url = f"/api/deals/{deal.pk}/tranches/{tranche.pk}/"
+    assert_error(client_for(user_b).patch(url, {"size": "1"}, format="json"), 404, "not_found")
+    assert_error(
+        client_for(user_a).patch(f"/api/deals/{other.pk}/tranches/{tranche.pk}/", {"size": "1"}, format="json"),
+        404,
+        "not_found",
+    )
+    client_for(user_a).post(f"/api/deals/{deal.pk}/transition/", {"action": "submit"})
+    assert_error(client_for(compliance_user).patch(url, {"size": "1"}, format="json"), 403, "forbidden")
+    tranche.refresh_from_db()
+    assert tranche.size == Decimal("90000000.00")
+
+
+def test_a_released_pledges_filing_is_a_409(client_for, user_a):
+    client = client_for(user_a)
+    deal = submittable_deal(user_a)
+    pledge = client.post(
+        f"/api/deals/{deal.pk}/pledges/", {"data_asset": DataAssetFactory(originator=user_a.originator).pk}
+    ).json()
+    client.delete(f"/api/deals/{deal.pk}/pledges/{pledge['id']}/")
+    response = client.patch(f"/api/deals/{deal.pk}/pledges/{pledge['id']}/", {"registry_filing_no": "X"})
+    assert_error(response, 409, "pledge_released")
+
+
+def test_patching_a_pool_assets_data_assets_takes_the_same_queries_for_one_or_many(client_for, user_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(user_a)
+    deal = submittable_deal(user_a)
+    pool_asset = deal.pool_assets.get()
+    url = f"/api/deals/{deal.pk}/pool-assets/{pool_asset.pk}/"
+    one = [DataAssetFactory(originator=user_a.originator).pk]
+    many = [DataAssetFactory(originator=user_a.originator).pk for _ in range(8)]
+    with CaptureQueriesContext(connection) as few:
+        assert client.patch(url, {"data_assets": one}, format="json").status_code == 200
+    with CaptureQueriesContext(connection) as lots:
+        response = client.patch(url, {"data_assets": many}, format="json")
+    assert response.status_code == 200
+    assert sorted(response.json()["data_assets"]) == sorted(many)
+    assert len(lots) == len(few)
+
+
+def test_the_audit_log_is_read_in_the_callers_language_with_a_bounded_number_of_queries(
+    client_for, user_a, django_assert_max_num_queries
+):
+    client = client_for(user_a)
+    deal = submittable_deal(user_a)
+    for tenor in range(37, 49):
+        client.patch(f"/api/deals/{deal.pk}/", {"tenor_months": tenor})
+    with django_assert_max_num_queries(4):
+        events = client.get(f"/api/deals/{deal.pk}/audit/").json()
+    assert len(events) == 13
+    assert events[-1]["reason_text"] == "Changed the terms: Tenor (months) from 47 to 48."
+    chinese = client.get(f"/api/deals/{deal.pk}/audit/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert "期限（月）" in chinese[-1]["reason_text"]
+    assert chinese[-1]["reason"] == events[-1]["reason"]  # the stored, hashed text is the same for every reader
+
+
+def test_the_schema_describes_the_patch_of_each_part():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for part, request in [
+        ("pool-assets", "PatchedPoolAssetRequest"),
+        ("tranches", "PatchedTrancheRequest"),
+        ("credit-enhancements", "PatchedCreditEnhancementRequest"),
+        ("pledges", "PatchedPledgeFilingRequest"),
+    ]:
+        operation = schema["paths"][f"/api/deals/{{id}}/{part}/{{item_pk}}/"]["patch"]
+        body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        assert body.endswith(f"/{request}")
+        assert {"200", "400", "403", "404", "409"} <= set(operation["responses"])
+    tranche = schema["components"]["schemas"]["Tranche"]
+    assert {"implied_rating", "underlying_rating", "rating_facts"} <= set(tranche["required"]) | set(
+        tranche["properties"]
+    )
+    assert tranche["properties"]["implied_rating"]["readOnly"] is True
+    assert "implied_rating" not in schema["components"]["schemas"]["PatchedTrancheRequest"]["properties"]

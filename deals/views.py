@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,8 +24,17 @@ from origination.selectors import data_asset_list_for
 from origination.views import money, percent
 
 from . import services, workflow
-from .choices import ALLOWED_TRANSITIONS, DealStatus, PledgeStatus
-from .forms import CreditEnhancementForm, DealForm, PledgeForm, PoolAssetForm, TrancheForm, TransitionForm
+from .audit import audit_action_label, audit_reason_text, is_workflow_move
+from .choices import ALLOWED_TRANSITIONS, DealStatus, PledgeStatus, TrancheClass
+from .forms import (
+    CreditEnhancementForm,
+    DealForm,
+    PledgeFilingForm,
+    PledgeForm,
+    PoolAssetForm,
+    TrancheForm,
+    TransitionForm,
+)
 from .models import Deal, Tranche
 from .selectors import (
     audit_events_for,
@@ -52,11 +62,8 @@ def _deal_or_404(user: User, pk: int) -> Deal:
 
 
 def action_label(action: str) -> str:
-    """The words for a workflow move recorded in the audit log."""
-    if action == "create":
-        return _("Created")
-    transition = ALLOWED_TRANSITIONS.get(action)
-    return str(transition.label) if transition else action
+    """The words for an action recorded in the audit log (a move, or a change to the application)."""
+    return audit_action_label(action)
 
 
 def status_label(status: str) -> str:
@@ -84,11 +91,14 @@ def _audit_rows(user: User, deal: Deal) -> list[dict[str, Any]]:
             "actor": actor_display(event.actor),
             "actor_label": event.actor_label,
             "action": action_label(event.action),
+            "action_code": event.action,
+            "is_move": is_workflow_move(event.action),
             "from_status": event.from_status,
             "from_label": status_label(event.from_status),
             "to_status": event.to_status,
             "to_label": status_label(event.to_status),
-            "reason": event.reason,
+            # Changes are stored as language-neutral parameters and rendered in the reader's language.
+            "reason": audit_reason_text(event.action, event.reason),
             "hash": event.hash,
             "short_hash": event.hash[:HASH_SHOWN],
         }
@@ -96,27 +106,33 @@ def _audit_rows(user: User, deal: Deal) -> list[dict[str, Any]]:
     ]
 
 
+def _pending_reason(key: str, deal: Deal, problems: dict[str, str]) -> str:
+    """Why a check cannot say yet (it waits on data an earlier item or a term provides); empty when it can."""
+    if key == "revenue" and "pool" in problems:
+        return _("Checked once a data asset backs the pool.")
+    if key == "legal_maturity_date" and not (deal.expected_issue_date and deal.legal_maturity_date):
+        return _("Checked once the expected issue date and the legal maturity date are set.")
+    if key == "pool_maturity" and not (deal.expected_issue_date or deal.legal_maturity_date):
+        return _("Checked once the expected issue date or the legal maturity date is set.")
+    if key == "pool_principal" and not (deal.pool_assets.all() and deal.tranches.all()):
+        return _("Checked once the pool and the tranches are in.")
+    return ""
+
+
 def _submission_checklist(deal: Deal) -> list[dict[str, str]]:
     """The submit checks as a list the originator can work through: done, to do, or waiting on an earlier item."""
     problems = workflow.deal_submission_problems(deal=deal)
-    checks = [
-        ("pool", _("At least one data asset backs the pool")),
-        (
-            "revenue",
-            _("At least %(months)d months of revenue history on the pool's data assets")
-            % {"months": workflow.MIN_REVENUE_MONTHS},
-        ),
-        ("tranches", _("The tranches add up to the deal size")),
-    ]
     items = []
-    for key, label in checks:
+    for key, label in workflow.SUBMISSION_CHECKS:
+        text = str(label) % {"months": workflow.MIN_REVENUE_MONTHS} if key == "revenue" else str(label)
+        pending = _pending_reason(key, deal, problems)
         if key in problems:
             state, detail = "todo", problems[key]
-        elif key == "revenue" and "pool" in problems:
-            state, detail = "pending", _("Checked once a data asset backs the pool.")
+        elif pending:
+            state, detail = "pending", pending
         else:
             state, detail = "ok", ""
-        items.append({"key": key, "label": label, "state": state, "detail": detail})
+        items.append({"key": key, "label": text, "state": state, "detail": detail})
     return items
 
 
@@ -148,15 +164,21 @@ def _deal_page(
         pool_asset.rate_pct = percent(pool_asset.rate)
         pool_asset.default_probability_pct = percent(pool_asset.default_probability)
         pool_asset.recovery_rate_pct = percent(pool_asset.recovery_rate)
+        pool_asset.default_probability_without_data_pct = percent(pool_asset.default_probability_without_data)
     tranches = list(deal.tranches.all())
     for tranche in tranches:
         tranche.coupon_pct = percent(tranche.coupon)
         tranche.share_pct = (tranche.size * 100 / deal.target_size).quantize(Decimal("0.1"))
+    enhancements = list(deal.credit_enhancements.all())
+    class_labels = dict(TrancheClass.choices)
+    for enhancement in enhancements:
+        enhancement.covered_labels = ", ".join(str(class_labels.get(c, c)) for c in enhancement.covered_classes or [])
     pool_total = sum((p.principal for p in pool_assets), Decimal("0"))
     tranche_total = sum((t.size for t in tranches), Decimal("0"))
     may_edit = _may_edit(user, deal)
     transitions = workflow.available_transitions(deal=deal, actor=user)
     audit_rows = _audit_rows(user, deal)
+    moves = [row for row in audit_rows if row["is_move"]]
     context: dict[str, Any] = {
         "deal": deal,
         "pool_assets": pool_assets,
@@ -164,11 +186,12 @@ def _deal_page(
         "tranches": tranches,
         "tranche_total": tranche_total,
         "tranches_match": tranche_total == deal.target_size,
-        "enhancements": list(deal.credit_enhancements.all()),
+        "enhancements": enhancements,
         "pledges": list(deal.pledges.all()),
         "audit_rows": audit_rows,
-        # The reason behind the latest move (changes requested, rejection, withdrawal), shown on top.
-        "latest_reason": audit_rows[-1] if audit_rows and audit_rows[-1]["reason"] else None,
+        # The reason behind the latest move (changes requested, rejection, withdrawal), shown on top; the originator's
+        # edits since then do not hide it.
+        "latest_reason": moves[-1] if moves and moves[-1]["reason"] else None,
         "simple_transitions": [t for t in transitions if not t.reason_required],
         "reasoned_transitions": [t for t in transitions if t.reason_required],
         "transitions": transitions,
@@ -263,6 +286,28 @@ def deal_create(request: HttpRequest) -> HttpResponse:
     return render(request, "deals/deal_form.html", {"form": form}, status=status)
 
 
+@login_required
+def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The originator changes the terms and structure of a draft or returned deal."""
+    user = request.user
+    deal = _deal_or_404(user, pk)
+    if not _may_edit(user, deal):
+        messages.error(request, _("This application can no longer be changed."))
+        return redirect("deal_detail", pk=deal.pk)
+    # The form works on a copy: the service reads the deal afresh under its lock.
+    form = DealForm(request.POST if request.method == "POST" else None, instance=_deal_or_404(user, pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.deal_update(actor=user, deal=deal, **form.cleaned_data)
+        except DomainError as exc:
+            _add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Terms saved."))
+            return redirect("deal_detail", pk=deal.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "deals/deal_form.html", {"form": form, "deal": deal}, status=status)
+
+
 def _add_domain_error(form: forms.Form, exc: DomainError) -> None:
     """Put a refused write's messages on the form: on the field at fault where the form has it, else on top."""
     if not exc.fields:
@@ -341,7 +386,7 @@ def enhancement_add(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         "enhancement_form",
         lambda user, deal: CreditEnhancementForm(request.POST, prefix="ce"),
-        lambda user, deal, form: services.credit_enhancement_create(actor=user, deal=deal, **form.cleaned_data),
+        lambda user, deal, form: services.credit_enhancement_create(actor=user, deal=deal, **form.service_fields()),
         _("Credit enhancement added."),
     )
 
@@ -428,6 +473,97 @@ def pledge_release(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
         lambda user, deal: _part_or_404(pledge_list_for(user).filter(deal=deal, status=PledgeStatus.ACTIVE), part_pk),
         lambda user, obj: services.pledge_release(actor=user, pledge=obj),
         _("Pledge released."),
+    )
+
+
+def _edit_part(
+    request: HttpRequest, pk: int, *, find: Any, make_form: Any, save: Any, done: str, title: str, anchor: str
+) -> HttpResponse:
+    """Shared flow of the edit pages of a deal's parts: the form filled with the part, the service, back to the deal."""
+    user = request.user
+    deal = _deal_or_404(user, pk)
+    part = find(user, deal)
+    if not _may_edit(user, deal):
+        messages.error(request, _("This application can no longer be changed."))
+        return redirect("deal_detail", pk=deal.pk)
+    form = make_form(user, deal, part, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(user, part, form)
+        except DomainError as exc:
+            _add_domain_error(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(reverse("deal_detail", args=[deal.pk]) + anchor)
+    context = {"deal": deal, "part": part, "form": form, "title": title, "anchor": anchor}
+    return render(request, "deals/part_form.html", context, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def pool_asset_edit(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
+    """Change a claim of the pool of an editable deal."""
+    return _edit_part(
+        request,
+        pk,
+        find=lambda user, deal: _part_or_404(pool_asset_list_for(user).filter(deal=deal), part_pk),
+        make_form=lambda user, deal, part, data: PoolAssetForm(
+            data, data_assets=_own_assets(user, deal), initial=PoolAssetForm.initial_from(part)
+        ),
+        save=lambda user, part, form: services.pool_asset_update(actor=user, pool_asset=part, **form.service_fields()),
+        done=_("Pool asset saved."),
+        title=_("Edit a pool asset"),
+        anchor="#pool",
+    )
+
+
+@login_required
+def tranche_edit(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
+    """Change a class of notes of an editable deal."""
+    return _edit_part(
+        request,
+        pk,
+        find=lambda user, deal: _part_or_404(tranche_list_for(user).filter(deal=deal), part_pk),
+        make_form=lambda user, deal, part, data: TrancheForm(data, initial=TrancheForm.initial_from(part)),
+        save=lambda user, part, form: services.tranche_update(actor=user, tranche=part, **form.service_fields()),
+        done=_("Tranche saved."),
+        title=_("Edit a tranche"),
+        anchor="#tranches",
+    )
+
+
+@login_required
+def enhancement_edit(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
+    """Change a credit enhancement of an editable deal."""
+    return _edit_part(
+        request,
+        pk,
+        find=lambda user, deal: _part_or_404(credit_enhancement_list_for(user).filter(deal=deal), part_pk),
+        make_form=lambda user, deal, part, data: CreditEnhancementForm(
+            data, initial=CreditEnhancementForm.initial_from(part)
+        ),
+        save=lambda user, part, form: services.credit_enhancement_update(
+            actor=user, credit_enhancement=part, **form.service_fields()
+        ),
+        done=_("Credit enhancement saved."),
+        title=_("Edit a credit enhancement"),
+        anchor="#enhancement",
+    )
+
+
+@login_required
+def pledge_edit(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
+    """Record or correct the registry filing of an active pledge of an editable deal."""
+    return _edit_part(
+        request,
+        pk,
+        find=lambda user, deal: _part_or_404(
+            pledge_list_for(user).filter(deal=deal, status=PledgeStatus.ACTIVE), part_pk
+        ),
+        make_form=lambda user, deal, part, data: PledgeFilingForm(data, initial=PledgeFilingForm.initial_from(part)),
+        save=lambda user, part, form: services.pledge_update(actor=user, pledge=part, **form.service_fields()),
+        done=_("Pledge filing saved."),
+        title=_("Edit a pledge's registry filing"),
+        anchor="#pledges",
     )
 
 

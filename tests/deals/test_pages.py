@@ -172,7 +172,14 @@ def test_checklist_shows_each_submit_check_while_the_deal_is_editable(client, us
     Tranche.objects.filter(deal=deal, payment_priority=2).delete()
     response = _page(client, user_a, reverse("deal_detail", args=[deal.pk]))
     states = {item["key"]: item["state"] for item in response.context["checklist"]}
-    assert states == {"pool": "ok", "revenue": "todo", "tranches": "todo"}
+    assert {key: states[key] for key in ("pool", "revenue", "tranches")} == {
+        "pool": "ok",
+        "revenue": "todo",
+        "tranches": "todo",
+    }
+    # Without dates the date checks wait; the structure checks the deal meets are done.
+    assert states["legal_maturity_date"] == "pending"
+    assert states["payment_priority"] == states["pool_kind"] == "ok"
     workflow_ready = submittable_deal(user_a)
     workflow.deal_submit(deal=workflow_ready, actor=user_a)
     response = _page(client, user_a, reverse("deal_detail", args=[workflow_ready.pk]))
@@ -202,6 +209,19 @@ def test_arranger_issues_on_the_date_given(client, user_a, compliance_user, arra
 # --- the application ------------------------------------------------------------------------------------------------
 
 
+# The structure fields as the form offers them (the model's defaults) and a browser posts them.
+STRUCTURE_AS_POSTED = {
+    "paydown_mode": "sequential",
+    "structuring_ratio": "1.200",
+    "dscr_trigger": "",
+    "trigger_window_periods": "1",
+    "trigger_cure_periods": "0",
+    "controlled_amortisation_periods": "1",
+    "residual_release": "after_rated_repaid",
+    "pricing_date": "",
+}
+
+
 def test_originator_creates_a_draft_from_the_form(client, user_a):
     client.force_login(user_a)
     assert client.get(reverse("deal_create")).status_code == 200
@@ -218,6 +238,7 @@ def test_originator_creates_a_draft_from_the_form(client, user_a):
             "trustee": "",
             "expected_issue_date": "",
             "legal_maturity_date": "",
+            **STRUCTURE_AS_POSTED,
         },
     )
     deal = Deal.objects.get(name="Alpha traffic data licence ABS")
@@ -302,6 +323,246 @@ def test_another_companys_data_asset_cannot_be_put_in_the_pool(client, user_a, o
     )
     assert response.status_code == 400
     assert not PoolAsset.objects.filter(deal=deal, obligor="X").exists()
+
+
+# --- editing the application ------------------------------------------------------------------------------------
+
+
+def _form_data(form) -> dict:
+    """What a browser posts for an unbound form: every field's initial value, as the page renders it."""
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        key = form.add_prefix(name)
+        if isinstance(value, list | tuple):
+            data[key] = [str(v) for v in value]
+        elif value is None:
+            data[key] = ""
+        elif isinstance(value, dt.date):
+            data[key] = value.isoformat()
+        else:
+            data[key] = str(value)
+    return data
+
+
+def _audit_reasons(client, deal) -> list[tuple[str, str]]:
+    rows = client.get(reverse("deal_detail", args=[deal.pk])).context["audit_rows"]
+    return [(row["action"], row["reason"]) for row in rows]
+
+
+def test_originator_edits_the_terms_and_structure_and_the_log_says_what_changed(client, user_a):
+    deal = submittable_deal(user_a)
+    client.force_login(user_a)
+    page = client.get(reverse("deal_edit", args=[deal.pk]))
+    assert page.status_code == 200
+    data = _form_data(page.context["form"])
+    assert (data["tenor_months"], data["paydown_mode"], data["structuring_ratio"]) == ("36", "sequential", "1.200")
+    data.update(paydown_mode="pro_rata", dscr_trigger="1.05", trigger_window_periods="2")
+    response = client.post(reverse("deal_edit", args=[deal.pk]), data)
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert (deal.paydown_mode, deal.dscr_trigger, deal.trigger_window_periods) == ("pro_rata", Decimal("1.05"), 2)
+    assert _audit_reasons(client, deal)[-1] == (
+        "Terms updated",
+        "Changed the terms: Paydown from Sequential pass-through to Pro rata, sequential after a trigger; "
+        "DSCR trigger (blank: no DSCR test) from — to 1.05; DSCR test window (payment periods) from 1 to 2.",
+    )
+    html = client.get(reverse("deal_detail", args=[deal.pk])).content.decode()
+    assert "Pro rata, sequential after a trigger" in html  # the structure is shown with the terms
+
+
+def test_a_trigger_at_the_structuring_ratio_is_shown_on_its_field_and_nothing_is_saved(client, user_a):
+    deal = submittable_deal(user_a)
+    client.force_login(user_a)
+    data = _form_data(client.get(reverse("deal_edit", args=[deal.pk])).context["form"])
+    response = client.post(reverse("deal_edit", args=[deal.pk]), {**data, "dscr_trigger": "1.2", "manager": "CICC"})
+    assert response.status_code == 400
+    assert "The trigger must be below the structuring ratio (1.200)." in response.context["form"].errors["dscr_trigger"]
+    deal.refresh_from_db()
+    assert (deal.dscr_trigger, deal.manager) == (None, "CITIC Securities")
+    assert deal.audit_events.count() == 1
+
+
+def test_originator_edits_a_pool_asset_on_its_own_page(client, user_a):
+    deal = submittable_deal(user_a)
+    pool_asset = deal.pool_assets.get()
+    PoolAsset.objects.filter(pk=pool_asset.pk).update(rate=Decimal("0.0450"))
+    client.force_login(user_a)
+    url = reverse("deal_pool_asset_edit", args=[deal.pk, pool_asset.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    data = _form_data(page.context["form"])
+    assert (data["rate_pct"], data["cash_source"], data["principal"]) == ("4.5", "data_generated", "100000000.00")
+    data.update(obligor_city="Shenzhen", collateral_kind="receivables", collateral_value="2000000")
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("deal_detail", args=[deal.pk]) + "#pool"
+    pool_asset.refresh_from_db()
+    assert (pool_asset.obligor_city, pool_asset.collateral_kind) == ("Shenzhen", "receivables")
+    assert pool_asset.rate == Decimal("0.0450")  # shown as 4.5 %, saved back unchanged
+    assert list(pool_asset.data_assets.all())  # the data assets stay linked
+    action, reason = _audit_reasons(client, deal)[-1]
+    assert action == "Pool asset changed"
+    assert reason == (
+        f"Changed pool asset “{pool_asset.obligor}” (#{pool_asset.pk}): Obligor city from — to Shenzhen; "
+        "Other collateral from None to Receivables; Value of the other collateral (CNY) from 0.00 to 2000000."
+    )
+
+
+def test_a_pool_asset_edit_with_collateral_but_no_value_says_so_on_the_field(client, user_a):
+    deal = submittable_deal(user_a)
+    pool_asset = deal.pool_assets.get()
+    client.force_login(user_a)
+    url = reverse("deal_pool_asset_edit", args=[deal.pk, pool_asset.pk])
+    data = _form_data(client.get(url).context["form"])
+    response = client.post(url, {**data, "collateral_kind": "real_estate", "collateral_value": "0"})
+    assert response.status_code == 400
+    assert response.context["form"].errors["collateral_value"] == [
+        "Give the other collateral's kind and its value together."
+    ]
+    pool_asset.refresh_from_db()
+    assert pool_asset.collateral_kind == "none"
+
+
+def test_originator_edits_a_tranche_and_a_taken_priority_is_refused_on_its_field(client, user_a):
+    deal = submittable_deal(user_a)
+    senior = deal.tranches.get(name="A")
+    client.force_login(user_a)
+    url = reverse("deal_tranche_edit", args=[deal.pk, senior.pk])
+    data = _form_data(client.get(url).context["form"])
+    assert data["coupon_pct"] == "2.1"
+    refused = client.post(url, {**data, "payment_priority": "2"})
+    assert refused.status_code == 400
+    assert "already exists" in refused.content.decode()
+    assert client.post(url, {**data, "coupon_pct": "2.35"}).status_code == 302
+    senior.refresh_from_db()
+    assert (senior.coupon, senior.payment_priority) == (Decimal("0.0235"), 1)
+
+
+def test_originator_turns_an_enhancement_into_a_shortfall_undertaking_with_its_coverage(client, user_a):
+    deal = submittable_deal(user_a)
+    enhancement = deal.credit_enhancements.get()
+    client.force_login(user_a)
+    url = reverse("deal_enhancement_edit", args=[deal.pk, enhancement.pk])
+    data = _form_data(client.get(url).context["form"])
+    data.update(kind="shortfall_undertaking", amount="30000000", coverage="ultimate", provider_rating="AA")
+    refused = client.post(url, data)
+    assert refused.status_code == 400
+    assert refused.context["form"].errors["guarantor_type"]
+    data.update(guarantor_type="parent_company", provider="Alpha Group", covered_classes=["senior"])
+    assert client.post(url, data).status_code == 302
+    enhancement.refresh_from_db()
+    assert (enhancement.kind, enhancement.guarantor_type, enhancement.coverage) == (
+        "shortfall_undertaking", "parent_company", "ultimate",
+    )  # fmt: skip
+    assert enhancement.covered_classes == ["senior"]
+
+
+def test_originator_records_a_pledges_filing_on_its_edit_page(client, user_a):
+    deal = submittable_deal(user_a, deal_type="data_pledge")
+    pledge = deal.pledges.get()
+    client.force_login(user_a)
+    url = reverse("deal_pledge_edit", args=[deal.pk, pledge.pk])
+    response = client.post(url, {"registry_filing_no": "PBOC-NEW-1", "filed_on": "2026-11-02"})
+    assert response.status_code == 302
+    pledge.refresh_from_db()
+    assert (pledge.registry_filing_no, pledge.filed_on) == ("PBOC-NEW-1", dt.date(2026, 11, 2))
+    assert _audit_reasons(client, deal)[-1][0] == "Pledge filing changed"
+
+
+def test_the_add_forms_take_the_new_inputs(client, user_a):
+    deal = submittable_deal(user_a, deal_type="empowerment")
+    client.force_login(user_a)
+    page = client.get(reverse("deal_detail", args=[deal.pk]))
+    assert {"cash_source", "repayment_source", "collateral_kind", "collateral_value"} <= set(
+        page.context["pool_asset_form"].fields
+    )
+    assert {"covered_classes", "coverage", "provider_rating"} <= set(page.context["enhancement_form"].fields)
+    response = client.post(
+        reverse("deal_pool_asset_add", args=[deal.pk]),
+        {
+            "pool-obligor": "Xiangya Hospital", "pool-kind": PoolAssetKind.LEASE, "pool-principal": "8000000",
+            "pool-rate_pct": "5.2", "pool-maturity_date": "2029-06-30", "pool-default_probability_pct": "0.9",
+            "pool-recovery_rate_pct": "55", "pool-default_probability_without_data_pct": "1.5",
+            "pool-cash_source": "", "pool-collateral_kind": "equipment", "pool-collateral_value": "3000000",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    lease = PoolAsset.objects.get(deal=deal, obligor="Xiangya Hospital")
+    assert lease.default_probability_without_data == Decimal("0.0150")
+    assert lease.cash_source == "data_empowered"  # left blank: derived from the deal type
+    assert (lease.collateral_kind, lease.collateral_value) == ("equipment", Decimal("3000000"))
+    response = client.post(
+        reverse("deal_enhancement_add", args=[deal.pk]),
+        {
+            "ce-kind": "external_guarantee", "ce-guarantor_type": "bank_guarantee_letter", "ce-provider": "ICBC",
+            "ce-amount": "20000000", "ce-covered_classes": ["senior", "subordinated"], "ce-coverage": "timely",
+            "ce-provider_rating": "AAA",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    guarantee = deal.credit_enhancements.get(kind="external_guarantee")
+    assert (guarantee.covered_classes, guarantee.provider_rating) == (["senior", "subordinated"], "AAA")
+
+
+def test_a_submitted_deal_offers_no_edit_and_its_edit_pages_send_the_originator_back(client, user_a):
+    deal = workflow.deal_submit(deal=submittable_deal(user_a), actor=user_a)
+    tranche = deal.tranches.get(name="A")
+    client.force_login(user_a)
+    html = client.get(reverse("deal_detail", args=[deal.pk])).content.decode()
+    assert reverse("deal_edit", args=[deal.pk]) not in html
+    assert reverse("deal_tranche_edit", args=[deal.pk, tranche.pk]) not in html
+    for url in (reverse("deal_edit", args=[deal.pk]), reverse("deal_tranche_edit", args=[deal.pk, tranche.pk])):
+        response = client.post(url, {"name": "Changed", "size": "1"}, follow=True)
+        assert response.redirect_chain[-1][0] == reverse("deal_detail", args=[deal.pk])
+        assert "This application can no longer be changed." in response.content.decode()
+    tranche.refresh_from_db()
+    assert tranche.size == Decimal("90000000.00")
+
+
+def test_another_companys_part_has_no_edit_page(client, user_a, user_b):
+    deal = submittable_deal(user_a)
+    tranche = deal.tranches.get(name="A")
+    client.force_login(user_b)
+    assert client.get(reverse("deal_tranche_edit", args=[deal.pk, tranche.pk])).status_code == 404
+    assert client.get(reverse("deal_edit", args=[deal.pk])).status_code == 404
+    other = submittable_deal(user_a)
+    client.force_login(user_a)
+    assert client.get(reverse("deal_tranche_edit", args=[other.pk, tranche.pk])).status_code == 404
+
+
+def test_the_officers_reason_stays_on_top_while_the_originator_edits(client, user_a, compliance_user):
+    deal = submittable_deal(user_a)
+    workflow.deal_submit(deal=deal, actor=user_a)
+    workflow.deal_start_review(deal=deal, actor=compliance_user)
+    workflow.deal_request_changes(deal=deal, actor=compliance_user, reason="Raise the senior coupon.")
+    client.force_login(user_a)
+    url = reverse("deal_tranche_edit", args=[deal.pk, deal.tranches.get(name="A").pk])
+    client.post(url, {**_form_data(client.get(url).context["form"]), "coupon_pct": "2.5"})
+    page = client.get(reverse("deal_detail", args=[deal.pk]))
+    assert page.context["latest_reason"]["reason"] == "Raise the senior coupon."
+    assert page.context["audit_rows"][-1]["action"] == "Tranche changed"
+
+
+def test_the_audit_log_on_the_page_names_changed_fields_in_the_readers_language(client, user_a):
+    deal = submittable_deal(user_a)
+    client.force_login(user_a)
+    data = _form_data(client.get(reverse("deal_edit", args=[deal.pk])).context["form"])
+    client.post(reverse("deal_edit", args=[deal.pk]), {**data, "tenor_months": "48"})
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    reason = _audit_reasons(client, deal)[-1][1]
+    assert "期限（月）" in reason
+    assert "Tenor" not in reason
+
+
+def test_the_submit_checklist_shows_what_an_impossible_deal_gets_wrong_and_where(client, user_a):
+    deal = submittable_deal(user_a)
+    Tranche.objects.filter(deal=deal, name="Sub").update(payment_priority=0)
+    page = _page(client, user_a, reverse("deal_detail", args=[deal.pk]))
+    item = next(i for i in page.context["checklist"] if i["key"] == "payment_priority")
+    assert item["state"] == "todo"
+    assert "“Sub” (payment priority 0) is paid before “A” (priority 1)" in item["detail"]
+    assert "The subordinated class is paid last" in page.content.decode()
 
 
 # --- query count ----------------------------------------------------------------------------------------------------

@@ -89,7 +89,7 @@ def main() -> int:
 
         deal = Deal.objects.filter(status="compliance_approved").order_by("pk").first()
         inputs, _extra = valuation_inputs_for(deal=deal, market=MarketParameters.objects.first(), legal_haircut=0.0,
-                                              legal_stop_addon=0.0, open_findings=0)  # fmt: skip
+                                              legal_stop_life=0.02, open_findings=0)  # fmt: skip
         started = time.perf_counter()
         value_deal(inputs, n_paths=10_000)
         baseline = time.perf_counter() - started

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from deals.audit import audit_verify
+from deals.audit import audit_action_label, audit_reason_text, audit_verify
 from deals.models import AuditEvent
 from origination.models import User
 
@@ -156,10 +156,11 @@ def review_workbook(*, review: ComplianceReview, user: User) -> bytes:
     _sheet(
         workbook,
         _("Audit trail"),
-        [_("Sequence"), _("When"), _("Who"), _("Action"), _("From"), _("To"), _("Reason"), _("Previous hash"),
-         _("Hash")],
-        [[e.sequence, e.created_at, e.actor_label, e.action, e.from_status, e.to_status, e.reason, e.prev_hash,
-          e.hash] for e in events] + problems,
+        [_("Sequence"), _("When"), _("Who"), _("Action"), _("What happened"), _("From"), _("To"), _("Reason"),
+         _("Reason as recorded (hashed)"), _("Previous hash"), _("Hash")],
+        [[e.sequence, e.created_at, e.actor_label, e.action, audit_action_label(e.action), e.from_status,
+          e.to_status, audit_reason_text(e.action, e.reason), e.reason, e.prev_hash, e.hash] for e in events]
+        + problems,
     )  # fmt: skip
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -12,7 +12,7 @@ from deals.services import deal_create
 from origination.jobs import JobStatus
 from origination.models import RevenueRecord
 from tests.deals.compliance.helpers import pass_review
-from tests.factories import DataAssetFactory
+from tests.factories import DataAssetFactory, register_rights
 
 pytestmark = pytest.mark.django_db
 M = Decimal("1000000")
@@ -24,6 +24,7 @@ def _approved_licence_deal(user, officer, *, monthly=Decimal("1000000")):
                        tenor_months=36, exchange="SSE", manager="CITIC Securities",
                        expected_issue_date=dt.date(2026, 1, 1))  # fmt: skip
     asset = DataAssetFactory(originator=user.originator)
+    register_rights(asset)
     records = []
     for month in range(36):
         period = dt.date(2023 + month // 12, month % 12 + 1, 1)
@@ -128,7 +129,7 @@ def test_same_seed_gives_the_same_numbers(user_a, compliance_user):
 
     deal = _approved_licence_deal(user_a, compliance_user)
     market = MarketParameters.objects.get()
-    inputs, _extra = valuation_inputs_for(deal=deal, market=market, legal_haircut=0.0, legal_stop_addon=0.0,
+    inputs, _extra = valuation_inputs_for(deal=deal, market=market, legal_haircut=0.0, legal_stop_life=0.02,
                                           open_findings=0)  # fmt: skip
     first = value_deal(inputs, n_paths=1000, seed=7).to_dict()
     second = value_deal(inputs, n_paths=1000, seed=7, chunk_size=137).to_dict()

@@ -342,4 +342,7 @@ def valuation_inputs_for(
         "tail_months": tail,
         "comparable_deals": len(inputs.comparable_deals),
     }
-    return inputs, {"history": history, "snapshot": snapshot}
+    # Pledge and empowerment deals: the pool's cash is not the data's revenue, but that revenue's stability is
+    # still what the product's risk reads (the data's own revenue, all its assets together).
+    stability_history = history if history is not None else revenue_history_for(data_asset_ids=asset_ids)
+    return inputs, {"history": stability_history, "snapshot": snapshot}

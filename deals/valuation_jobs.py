@@ -77,7 +77,10 @@ def tranche_product_risk(*, result: dict[str, Any], deal: Deal) -> dict[int, tup
     for t in result["tranches"]:
         rating = t["implied_rating"] if t.get("rated", True) else "NR"
         underlying = t.get("underlying_rating") or rating
-        dependence = min(1.0, max(0.0, float(t.get("support_loss_share") or 0.0)))
+        # Dependence counts where the support lifts the rating: a class AAA on its own does not rely on a
+        # guarantee, however much of its (tiny) expected loss the guarantee also removes.
+        lifted = bool(t.get("support_notches"))
+        dependence = min(1.0, max(0.0, float(t.get("support_loss_share") or 0.0))) if lifted else 0.0
         risk = product_risk(
             rating=rating, underlying_rating=underlying, tenor_months=deal.tenor_months, stability_score=stability,
             data_share=data_share, guarantee_dependence=dependence,

@@ -178,7 +178,7 @@ def _coverage(
         senior_expected_loss_without_support=el_alone,
         support_notches=notches_between(rating_with, rating_alone),
         support_loss_share=share,
-        guarantee_dependence=share,
+        guarantee_dependence=share if notches_between(rating_with, rating_alone) else 0.0,
         relies_on=relied_support(inputs, structure.classes[j]) if relies else None,
         collections_to_notes=total_cash / float(structure.sizes.sum()),
     )

@@ -107,7 +107,7 @@ class CoverageResult:
     senior_expected_loss_without_support: float
     support_notches: int
     support_loss_share: float
-    guarantee_dependence: float  # = support_loss_share: what product risk and matching read
+    guarantee_dependence: float  # support_loss_share where the support lifts the rating, else 0: what risk reads
     relies_on: dict[str, str] | None  # the support the senior relies on: provider, type, rating
     collections_to_notes: float  # expected collections / notes issued
 

@@ -502,3 +502,43 @@ def test_a_tail_to_the_legal_final_can_only_help_the_notes():
         if before.rated:
             assert rank(after.implied_rating) <= rank(before.implied_rating)
     assert tail.horizon_months == 60
+
+
+@st.composite
+def small_pool_deals(draw):
+    """A random pool deal of two or three classes, some with a guarantee of the senior."""
+    pd = draw(st.floats(0.002, 0.08))
+    sub = draw(st.floats(0.03, 0.25))
+    mezz = draw(st.floats(0.0, 0.1))
+    notes = 100.0
+    pool = tuple(
+        PoolAssetInput(principal=notes * draw(st.floats(1.0, 1.2)) / 5, annual_rate=0.05,
+                       months_to_maturity=draw(st.integers(6, 24)), annual_pd=pd, recovery_rate=0.4,
+                       kind="loan", name=f"L{i}")
+        for i in range(5)
+    )  # fmt: skip
+    tranches = [TrancheInput("A", "senior", notes * (1 - sub - mezz), 0.025, 1)]
+    if mezz > 0.01:
+        tranches.append(TrancheInput("B", "mezzanine", notes * mezz, 0.04, 2))
+    tranches.append(TrancheInput("Sub", "subordinated", notes * sub, None, len(tranches) + 1))
+    supports = ()
+    if draw(st.booleans()):
+        supports = (SupportInput(notes * draw(st.floats(0.05, 1.0)), provider_rating=draw(st.sampled_from(
+            ["AAA", "AA", "A", "BBB"])), coverage=draw(st.sampled_from(["timely", "ultimate"]))),)  # fmt: skip
+    return ValuationInputs(
+        deal_type="empowerment", tenor_months=24, periods_per_year=4, tail_months=6, tranches=tuple(tranches),
+        pool_assets=pool, enhancement=CreditEnhancementInput(supports=supports), assumptions=FAST,
+    )  # fmt: skip
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(inputs=small_pool_deals())
+def test_on_random_deals_seniors_rate_no_lower_than_juniors_and_support_never_lowers_a_rating(inputs):
+    result = value_deal(inputs, n_paths=1_000, seed=3)
+    rated = [t for t in result.tranches if t.rated]
+    for senior, junior in zip(rated, rated[1:], strict=False):
+        assert rank(senior.implied_rating) <= rank(junior.implied_rating)
+        assert rank(senior.underlying_rating) <= rank(junior.underlying_rating)
+    for t in rated:
+        assert rank(t.implied_rating) <= rank(t.underlying_rating)
+    assert not result.tranches[-1].rated

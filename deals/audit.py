@@ -21,7 +21,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from .choices import ALLOWED_TRANSITIONS, TrancheClass
 from .models import AuditEvent, CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
@@ -251,7 +251,7 @@ def _value_text(field: Any, value: Any) -> str:
         return _("yes") if value else _("no")
     if isinstance(value, list):
         labels = dict(TrancheClass.choices) if getattr(field, "name", "") == "covered_classes" else {}
-        return ", ".join(str(labels.get(v, v)) for v in value)
+        return pgettext("list separator", ", ").join(str(labels.get(v, v)) for v in value)
     choices = dict(field.flatchoices) if field is not None and getattr(field, "choices", None) else {}
     return str(choices.get(value, value))
 
@@ -268,7 +268,7 @@ def _changes_text(model: type[models.Model], changes: dict[str, Any]) -> str:
             _("%(field)s from %(old)s to %(new)s")
             % {"field": label, "old": _value_text(field, old), "new": _value_text(field, new)}
         )
-    return "; ".join(parts)
+    return pgettext("clause separator", "; ").join(parts)
 
 
 def _part_text(model: type[models.Model], params: dict[str, Any]) -> str:

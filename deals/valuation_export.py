@@ -20,6 +20,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -303,7 +304,7 @@ def valuation_workbook(*, deal: Deal, run: ValuationRun) -> bytes:
              (sources.get("shares") or {}).get(k)] for k, is_data in CASH_SOURCE_KEYS]
            + [[_("Pool principal"), k, label(CashSource, k), None, None, v]
               for k, v in (sources.get("pool_principal_by_cash_source") or {}).items()])  # fmt: skip
-    _fields(book, _("Coverage"), _coverage_rows(r.get("coverage") or {}))
+    _fields(book, pgettext("the senior's coverage multiples", "Coverage"), _coverage_rows(r.get("coverage") or {}))
     structure = r.get("structure") or {}
     _fields(book, _("Structure"), _structure_rows(structure))
     rated = structure.get("rated_notes") or 0.0

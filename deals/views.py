@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from origination.errors import DomainError
@@ -172,7 +173,9 @@ def _deal_page(
     enhancements = list(deal.credit_enhancements.all())
     class_labels = dict(TrancheClass.choices)
     for enhancement in enhancements:
-        enhancement.covered_labels = ", ".join(str(class_labels.get(c, c)) for c in enhancement.covered_classes or [])
+        enhancement.covered_labels = pgettext("list separator", ", ").join(
+            str(class_labels.get(c, c)) for c in enhancement.covered_classes or []
+        )
     pool_total = sum((p.principal for p in pool_assets), Decimal("0"))
     tranche_total = sum((t.size for t in tranches), Decimal("0"))
     may_edit = _may_edit(user, deal)

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from origination.choices import Role
 from origination.errors import ConflictError, DomainError
@@ -180,7 +180,7 @@ def _pool_problems(deal: Deal, pool_assets: list[PoolAsset], tranches: list[Tran
     licence_deal = deal.deal_type == DealType.LICENCE_REVENUE
     misfits = [p for p in pool_assets if (p.kind == PoolAssetKind.LICENCE_REVENUE) != licence_deal]
     if misfits:
-        claims = ", ".join(_claim(p) for p in misfits)
+        claims = pgettext("list separator", ", ").join(_claim(p) for p in misfits)
         if licence_deal:
             problems["pool_kind"] = _(
                 "A licence-revenue deal's pool holds licence revenue streams only; these claims are not: %(claims)s."
@@ -207,7 +207,7 @@ def _enhancement_problems(enhancements: list[CreditEnhancement], tranches: list[
     empty = [e for e in enhancements if e.kind in amount_needed and not e.amount]
     if empty:
         problems["enhancement_amount"] = _("These have no amount: %(items)s.") % {
-            "items": ", ".join(_enhancement(e) for e in empty)
+            "items": pgettext("list separator", ", ").join(_enhancement(e) for e in empty)
         }
     classes = {t.tranche_class for t in tranches}
     labels = dict(TrancheClass.choices)
@@ -217,7 +217,10 @@ def _enhancement_problems(enhancements: list[CreditEnhancement], tranches: list[
         if enhancement.kind in SUPPORT_KINDS and foreign:
             messages.append(
                 _("%(item)s covers %(classes)s, which the deal has no tranche of.")
-                % {"item": _enhancement(enhancement), "classes": ", ".join(str(labels.get(c, c)) for c in foreign)}
+                % {
+                    "item": _enhancement(enhancement),
+                    "classes": pgettext("list separator", ", ").join(str(labels.get(c, c)) for c in foreign),
+                }
             )
     if messages:
         problems["covered_classes"] = " ".join(messages)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from deals.choices import DealType
 
@@ -34,12 +35,14 @@ def _pct(value: Any) -> str:
 
 
 def _cny(value: Any) -> str:
-    return f"{Decimal(str(value)):,.0f} CNY"
+    return _("%(amount)s CNY") % {"amount": f"{Decimal(str(value)):,.0f}"}
 
 
 def _types(values: list[str]) -> str:
     valid = set(DealType.values)
-    return "; ".join(str(DealType(v).label) for v in values if v in valid) or _("all types")
+    return pgettext("clause separator", "; ").join(str(DealType(v).label) for v in values if v in valid) or _(
+        "all types"
+    )
 
 
 def _stand_alone(tranche: dict[str, Any]) -> str:
@@ -97,12 +100,12 @@ def explain(*, profile: dict[str, Any], tranche: dict[str, Any], failed_rules: i
 
 
 COMPONENT_LABELS = {
-    "yield_pickup": _("yield over your minimum coupon"),
-    "rating_headroom": _("rating headroom"),
-    "tenor_fit": _("fit to your horizon"),
-    "revenue_stability": _("revenue stability"),
-    "data_backing": _("cash flow from data, not guarantees"),
-    "size_fit": _("size against your ticket"),
+    "yield_pickup": gettext_lazy("yield over your minimum coupon"),
+    "rating_headroom": gettext_lazy("rating headroom"),
+    "tenor_fit": gettext_lazy("fit to your horizon"),
+    "revenue_stability": gettext_lazy("revenue stability"),
+    "data_backing": gettext_lazy("cash flow from data, not guarantees"),
+    "size_fit": gettext_lazy("size against your ticket"),
 }
 
 

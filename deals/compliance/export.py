@@ -15,6 +15,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -138,8 +139,8 @@ def review_workbook(*, review: ComplianceReview, user: User) -> bytes:
     _sheet(
         workbook,
         _("Automatic findings"),
-        [_("No."), _("Code"), _("Rule"), _("Data asset"), _("Severity"), _("Finding"), _("Raised at"),
-         _("Cleared at"), _("Open")],
+        [_("No."), _("Code"), _("Rule"), _("Data asset"), _("Severity"), pgettext("what the platform found", "Finding"),
+         _("Raised at"), _("Cleared at"), _("Open")],
         [[f.item.template_item.position if f.item else "", f.item.template_item.code if f.item else "",
           f.get_rule_display(), f.details.get("asset", ""), f.get_severity_display(), finding_message(f),
           f.raised_at, f.cleared_at, f.is_open] for f in findings],
@@ -147,7 +148,8 @@ def review_workbook(*, review: ComplianceReview, user: User) -> bytes:
     _sheet(
         workbook,
         _("Officer's findings"),
-        [_("No."), _("Code"), _("Finding"), _("Severity"), _("Comment"), _("Officer"), _("At")],
+        [_("No."), _("Code"), pgettext("the officer's outcome on an item", "Finding"), _("Severity"), _("Comment"),
+         _("Officer"), _("At")],
         [[r.template_item.position, r.template_item.code, a.get_outcome_display(), a.get_severity_display(),
           a.comment, _person(a.officer), a.created_at] for r in rows for a in r.assessments],
     )  # fmt: skip

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from deals.forms import DateInput
 from origination.models import DataAsset, DataRight
@@ -57,7 +58,11 @@ class EvidenceForm(forms.Form):
 class AssessmentForm(forms.Form):
     """The officer's finding on an item."""
 
-    outcome = forms.ChoiceField(label=_("Finding"), choices=ItemOutcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(
+        label=pgettext_lazy("the officer's outcome on an item", "Finding"),
+        choices=ItemOutcome.choices,
+        widget=forms.RadioSelect,
+    )
     severity = forms.ChoiceField(
         label=_("Severity (for a finding)"), choices=[("", _("The item's default")), *Severity.choices], required=False
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from ..choices import CashSource
 from .formatting import (
@@ -86,7 +87,7 @@ def cash_sources(block: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "data_share": pct(block.get("data_cash_share"), 1),
         "rows": [r for r in rows if not r["zero"]],
-        "absent": ", ".join(r["label"] for r in rows if r["zero"]),
+        "absent": pgettext("list separator", ", ").join(r["label"] for r in rows if r["zero"]),
         "bars": [r for r in rows if r["width"] > 0],
         "total": cny(sum(float(v or 0.0) for v in expected.values())),
         "principal": principal,

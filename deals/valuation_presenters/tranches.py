@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from ..choices import TrancheClass
 from .formatting import class_text, loss_pct, notches_text, num, pct, rating_text, whole
@@ -32,9 +33,9 @@ def decision_words(decision: dict[str, Any] | None, confidence: float) -> dict[s
     if decision.get("method") == "importance sampling":
         precision = _("%(paths)s paths by importance sampling") % {"paths": whole(decision.get("paths"))}
         if plain:
-            precision += "; " + _("plain Monte Carlo would need %(paths)s paths for the same standard error") % {
-                "paths": whole(plain)
-            }
+            precision += pgettext("clause separator", "; ") + _(
+                "plain Monte Carlo would need %(paths)s paths for the same standard error"
+            ) % {"paths": whole(plain)}
     else:
         precision = _("%(paths)s paths by plain Monte Carlo") % {"paths": whole(decision.get("paths"))}
     return {

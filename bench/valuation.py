@@ -117,7 +117,7 @@ def bench_structure(inputs: ValuationInputs):  # type: ignore[no-untyped-def]
 
 
 def python_path(
-    revenue: list[float], s, event_period: int, event_periods: int
+    revenue: list[float], s, event_period: int, event_end: int
 ) -> tuple[list[float], list[float], list[bool]]:
     """The waterfall of one path in plain Python (sequential or target-schedule paydown, DSCR trigger with a
     window and a cure, reserve, fees, release of the excess while tests pass): (loss, WAL, shortfall) per class,
@@ -179,7 +179,7 @@ def python_path(
             dens.append(sum(balance[j] * rates[j] for j in rated) + instalment)
             window_num, window_den = sum(nums[-s.trigger_window :]), sum(dens[-s.trigger_window :])
             ratio = window_num / window_den if window_den > 1e-12 * rated_total else math.inf
-            fail = ratio < s.dscr_trigger or event_period <= k < event_period + event_periods
+            fail = ratio < s.dscr_trigger or event_period <= k < event_end
             if s.trigger_cure > 0:
                 passes = 0 if fail else passes + 1
                 tripped = (tripped and passes < s.trigger_cure) or fail
@@ -235,7 +235,6 @@ def python_loop(inputs: ValuationInputs, n_paths: int) -> tuple[np.ndarray, np.n
     model = estimate_revenue_model(inputs.revenue_history, a)
     structure = bench_structure(inputs)
     months = inputs.horizon_months
-    event_periods = max(1, -(-a.regulatory_stop_months // inputs.months_per_period))
     log_mean = revenue_log_mean(model, months).tolist()
     phi = model.persistence
     a_scale = model.transitory_volatility * math.sqrt(1 - phi**2)
@@ -247,6 +246,7 @@ def python_loop(inputs: ValuationInputs, n_paths: int) -> tuple[np.ndarray, np.n
     within = 1 - (1 - annual_stop) ** (inputs.tenor_months / 12)
     replace_after, back_share = a.counterparty_replacement_months, a.counterparty_replacement_share
     draws = PathDraws(seed=SEED, block_paths=a.seed_block_paths)
+    mpp = inputs.months_per_period
     losses, wals, shortfalls = [], [], []
     for start in range(0, n_paths, a.seed_block_paths):
         stop = min(start + a.seed_block_paths, n_paths)
@@ -276,7 +276,8 @@ def python_loop(inputs: ValuationInputs, n_paths: int) -> tuple[np.ndarray, np.n
                 for h in range(begin, min(begin + a.regulatory_stop_months, months)):
                     revenue[h] = 0.0
                 event = begin
-            loss, wal, short = python_path(revenue, structure, event, event_periods)
+            event_end = months if event == months else (event + a.regulatory_stop_months - 1) // mpp + 1
+            loss, wal, short = python_path(revenue, structure, event, event_end)
             losses.append(loss)
             wals.append(wal)
             shortfalls.append(short)

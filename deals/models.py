@@ -17,6 +17,7 @@ from origination.models import MONEY, DataAsset, Originator
 from .choices import (
     DATA_ASSET_ABS_TYPES,
     EDITABLE_STATES,
+    PERIODS_PER_YEAR,
     PUBLIC_STATES,
     TERMINAL_STATES,
     CashSource,
@@ -121,9 +122,13 @@ class Deal(models.Model):
             errors["dscr_trigger"] = _("The trigger must be below the structuring ratio (%(ratio)s).") % {
                 "ratio": self.structuring_ratio
             }
+        if self.tenor_months and self.payment_frequency in PERIODS_PER_YEAR:
+            months_per_period = 12 // PERIODS_PER_YEAR[self.payment_frequency]
+            if self.tenor_months % months_per_period:
+                errors["tenor_months"] = _(
+                    "A whole number of payment periods: a multiple of %(months)s months for %(frequency)s payments."
+                ) % {"months": months_per_period, "frequency": self.get_payment_frequency_display().lower()}
         if self.tenor_months and self.payment_frequency and self.controlled_amortisation_periods:
-            from .choices import PERIODS_PER_YEAR
-
             periods = self.tenor_months * PERIODS_PER_YEAR.get(self.payment_frequency, 4) // 12
             if self.controlled_amortisation_periods > max(periods, 1):
                 errors["controlled_amortisation_periods"] = _(

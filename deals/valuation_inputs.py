@@ -4,7 +4,8 @@ Decimals become floats here and nowhere else, and the compliance review's
 whole-life stop probability becomes an annual one here, once. What the engine
 needs but the database does not state is decided here, each with its reason:
 - licensee default probabilities come from the licence pool streams that name
-  the data asset (the obligor is the licensee);
+  the data asset (the obligor is the licensee); a stream with none stated keeps
+  the engine's yearly chance of losing a licensee;
 - a pool claim without a stated cash source takes the default of its kind and
   deal type (`deals.services.default_cash_source`);
 - the data a claim pledges are its linked data assets; the engine values them
@@ -219,9 +220,13 @@ def valuation_inputs_for(
     licensee_pd: dict[str, float] = {}
     licence_assets: set[int] = set()
     for p in pool:
-        if p.kind == PoolAssetKind.LICENCE_REVENUE:
+        if p.kind != PoolAssetKind.LICENCE_REVENUE:
+            continue
+        licence_assets |= {a.pk for a in p.data_assets.all()}
+        if p.default_probability:
+            # A stream with no stated PD (0, the field's default) keeps the engine's yearly chance of losing the
+            # licensee: a licensee that can never leave is not a reading of the contract.
             licensee_pd[p.obligor] = _f(p.default_probability)
-            licence_assets |= {a.pk for a in p.data_assets.all()}
     history = revenue_history_for(data_asset_ids=sorted(licence_assets), licensee_pd=licensee_pd)
     start = deal.issue_date if deal.status == DealStatus.ISSUED and deal.issue_date else pricing_date
     loans = []

@@ -10,8 +10,10 @@ factor                     bands -> points                                      
 =========================  =========================================================  ======
 rating (with support)      AAA 0, AA+ 5, AA 9, AA- 11, A+/A/A- 13, BBB+/BBB/BBB- 16,  20
                            BB and below, or not rated 20
-underlying rating          AAA 0, AA+ 1, AA 2, AA- 3, A+/A/A- 4, BBB+/BBB/BBB- 6,      8
-(without external support) BB and below, or not rated 8
+underlying rating          the points of the rating without external support          8
+(without external support) (AAA 0, AA+ 1, AA 2, AA- 3, A+/A/A- 4, BBB+/BBB/BBB- 6,
+                           BB and below, or not rated 8) beyond those of the rating
+                           with it: 0 for a class without support
 tenor (months)             <= 12: 0, <= 36: 2, <= 60: 3, longer: 4                    4
 revenue stability (0-100)  >= 80: 0, >= 60: 1, >= 40: 3, lower: 5                    5
 data cash-flow share       >= 0.8: 0, >= 0.5: 1, >= 0.2: 2, lower: 3                  3
@@ -31,8 +33,8 @@ a year; AA+ lands at R3, AA at R3 or R4, the A band at R4; sub-investment grade
 or unrated notes are R5 whatever else holds). The underlying rating and the
 dependence on support answer the 2026 regulators' concern (deals that lean on
 guarantees rather than on the data's cash): a AAA note that is A- on its own
-and owes most of its rating to a guarantee scores 4 + 3 more points and moves
-up a level; tenor, revenue stability and the share of the cash flow that
+and owes most of its rating to a guarantee scores 4 + 3 more points than the
+same note standing on its own cash, and moves up a level; tenor, revenue stability and the share of the cash flow that
 really comes from data move a note up to two levels more.
 
 Worked example: AAA, underlying AAA, 36 months, stability 85, data share 0.9,
@@ -128,6 +130,15 @@ def _max_points(bands: tuple[tuple[float | None, int], ...]) -> int:
     return max(points for _, points in bands)
 
 
+def _support_gap_points(rating: str, underlying: str) -> int:
+    """Points for what external support adds: the stand-alone rating's points beyond the enhanced rating's own.
+
+    A class without support (the same rating both ways) scores nothing here;
+    its rating factor already carries its risk.
+    """
+    return max(0, UNDERLYING_POINTS[underlying] - UNDERLYING_POINTS[rating])
+
+
 def product_risk(
     *,
     rating: str,
@@ -158,7 +169,8 @@ def product_risk(
     factors = (
         RiskFactor("rating", rating, rating, RATING_POINTS[rating], max(RATING_POINTS.values())),
         RiskFactor(
-            "underlying_rating", underlying, underlying, UNDERLYING_POINTS[underlying], max(UNDERLYING_POINTS.values())
+            "underlying_rating", underlying, underlying, _support_gap_points(rating, underlying),
+            max(UNDERLYING_POINTS.values()),
         ),
         RiskFactor("tenor", int(tenor_months), tenor_band, tenor_points, _max_points(TENOR_BANDS)),
         RiskFactor("revenue_stability", stability, stability_band, stability_points, _max_points(STABILITY_BANDS)),

@@ -15,7 +15,8 @@ u = 10 % / 4 % / 1 % added chance of a regulatory stop per finding. `haircut`
 is the fraction taken off the data asset's value and the pool's projected
 data cash flow; `p_stop` is the probability of a regulatory stop over the
 deal's whole life, raised from the base probability `p_base` of a deal with a
-clean review. The valuation converts it once to the annual probability with
+clean review: 0.5 % a year over its tenor, 1 - 0.995^(tenor months / 12) (1.5 %
+over 36 months; `legal_risk` alone defaults to 2 %). The valuation converts it once to the annual probability with
 the same chance over the tenor, 1 - (1 - p_stop)^(12 / tenor months).
 Examples: one high finding gives a 5 % haircut and, from a 2 % base,
 p_stop = 1 - 0.98 * 0.90 = 11.8 %; no finding leaves 0 % and the base.
@@ -32,6 +33,13 @@ STOP_UPLIFT_PER_FINDING = {"high": 0.10, "medium": 0.04, "low": 0.01}
 MAX_HAIRCUT = 0.30
 MAX_STOP_PROBABILITY = 0.50
 DEFAULT_BASE_STOP_PROBABILITY = 0.02
+# A clean review's chance of a suspension, per year (the valuation's base, deals.valuation.assumptions).
+ANNUAL_BASE_STOP_PROBABILITY = 0.005
+
+
+def base_stop_probability_life(tenor_months: int) -> float:
+    """A clean review's chance of a suspension over a deal's life: the annual base over the tenor."""
+    return 1.0 - (1.0 - ANNUAL_BASE_STOP_PROBABILITY) ** (max(int(tenor_months), 1) / 12.0)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from deals.selectors import deal_list_for
 from origination.models import User
 
 from .choices import CLOSED_OUTCOMES, SEVERITY_ORDER, ItemOutcome
-from .legal_risk import DEFAULT_BASE_STOP_PROBABILITY, LegalRisk, legal_risk
+from .legal_risk import LegalRisk, base_stop_probability_life, legal_risk
 from .models import AutomaticFinding, ComplianceReview, Evidence, ItemAnswer, ItemAssessment, ReviewItem
 
 
@@ -148,13 +148,15 @@ class DealLegalRisk:
     risk: LegalRisk
 
 
-def legal_risk_for(deal: Deal, *, base: float = DEFAULT_BASE_STOP_PROBABILITY) -> DealLegalRisk:
+def legal_risk_for(deal: Deal, *, base: float | None = None) -> DealLegalRisk:
     """Open findings of the deal's review by severity, with the haircut and regulatory-stop probability.
 
     Unscoped (the valuation worker calls it with a deal id it was given); pages
     and the API reach it through a visible review. A deal without a review
     (approved before reviews existed) has no findings on file.
     """
+    if base is None:
+        base = base_stop_probability_life(deal.tenor_months)
     review = ComplianceReview.objects.filter(deal=deal).first()
     if review is None:
         return DealLegalRisk(review_on_file=False, open_conditions_precedent=0, risk=legal_risk({}, base=base))

@@ -1,9 +1,11 @@
 """Each data asset's value by the three methods of the China Appraisal Society's 2023 guidance, reconciled.
 
 Guidance on Data Asset Appraisal (China Appraisal Society, 2023): the income,
-cost and market methods, each adjusted for data quality, which the guidance
-assesses over accuracy, consistency, completeness, conformity, timeliness and
-accessibility. Here (docs/valuation.md, "Appraisal"):
+cost and market methods; the guidance assesses data quality over accuracy,
+consistency, completeness, conformity, timeliness and accessibility. Here
+(docs/valuation.md, "Appraisal") the quality coefficient adjusts the cost
+method; the income and market methods read the data's own revenue, which
+already reflects its quality:
 
 - income: the data's own revenue (its uploaded history, never the pool's loan
   repayments), projected by the fitted revenue model over the asset's
@@ -14,7 +16,8 @@ accessibility. Here (docs/valuation.md, "Appraisal"):
 - market: the median price / annual revenue multiple of the arranger's
   registered comparable transactions of the asset's category, outliers beyond
   a few scaled median absolute deviations dropped, times the asset's revenue of
-  the last twelve months;
+  the last twelve months (annualised when the history is shorter; none below
+  the minimum history);
 - reconciled with the stated weights over the methods available; the methods
   disagree when the highest exceeds the lowest by more than the threshold.
 """
@@ -156,11 +159,16 @@ def appraise_data_asset(
     else:
         unavailable["cost"] = "no_cost"
     market = None
-    trailing = float(history.monthly_totals[-12:].sum()) if history is not None else 0.0
+    trailing = 0.0
+    if history is not None:  # the last twelve months' revenue, annualised when the history is shorter
+        recent = history.monthly_totals[-12:]
+        trailing = float(recent.sum()) * 12 / recent.size
     if len(asset.comparables) < a.market_min_comparables:
         unavailable["market"] = "few_comparables"
-    elif trailing <= 0:
+    elif history is None or trailing <= 0:
         unavailable["market"] = "no_revenue"
+    elif history.amounts.shape[0] < a.min_history_months:
+        unavailable["market"] = "short_history"
     else:
         multiples = np.array([c.multiple for c in asset.comparables])
         multiple, kept, dropped = market_multiple(multiples, a)

@@ -195,9 +195,18 @@ class ValuationAssumptions:
     rating_block_paths: int = 8192  # paths added per step until decided
     rating_max_paths: int = 1_048_576  # then the rating is reported as a range
     rating_defensive_share: float = 0.50  # of the paths drawn untilted: no likelihood weight exceeds 2
-    rating_min_losing_paths: int = 25  # fewer weighted losses than this understate their own error
+    rating_min_losing_paths: int = 25  # fewer weighted losses than this understate their own error ...
+    rating_few_losses_margin: float = 10.0  # ... so with fewer the rating must hold at this multiple of the top
+    rating_explore_event_chance: float = 0.2  # a rare event's chance in the search's first tilted round
     rating_max_tilt: dict[str, float] = field(
-        default_factory=lambda: {"systematic": 4.0, "revenue": 0.8, "idiosyncratic": 3.0, "provider": 4.0}
+        default_factory=lambda: {
+            "systematic": 4.0,
+            "revenue": 0.8,
+            "idiosyncratic": 3.0,
+            "provider": 4.0,
+            "data_value": 3.0,
+            "event": 0.9,  # the highest chance a tilt gives a rare event
+        }  # fmt: skip
     )
 
     # --- revenue stability score ---

@@ -6,10 +6,12 @@ paths that make that loss and cannot tell AAA from AA. For each rated class,
 most senior first, the engine therefore
 
 1. unless a pilot of plain paths already shows enough losses (then plain
-   Monte Carlo it is), searches a tilt of the normal draws towards the
-   class's losses (the revenue
-   innovations, the pool's systematic and obligor factors and, for the rating
-   with support, the providers' own factors) by the cross-entropy method
+   Monte Carlo it is), searches a tilt towards the class's losses of every
+   random driver: the normal draws (the revenue innovations, the pool's
+   systematic and obligor factors, the pledged data's value and, for the
+   rating with support, the providers' own factors) and the rare events (the
+   loss of each large licensee, a suspension of data use), by the
+   cross-entropy method
    (Rubinstein and Kroese 2004): each round simulates a pilot of paths with
    the current tilt; until a tenth of them lose, the tilt moves to the mean
    draw of the paths worse than the tenth-worst by a proxy (the collections,
@@ -29,8 +31,9 @@ most senior first, the engine therefore
    loss table at the class's WAL (the stated confidence is shared over the
    looks, Bonferroni, so stopping at the first look that decides keeps it for
    the whole procedure) and
-   either no path lost or at least `rating_min_losing_paths` did (a handful of
-   weighted losses understates its own error), or when the path budget is
+   either no path lost, or at least `rating_min_losing_paths` did, or the
+   rating holds at ten times the interval's top (a handful of weighted losses
+   understates its own error); or when the path budget is
    spent; then it reports the range ("between AA+ and AAA") and rates at its
    conservative end.
 """
@@ -49,6 +52,7 @@ from .assumptions import ValuationAssumptions
 from .history import RevenueModel
 from .inputs import ValuationInputs
 from .metrics import RatingDecision
+from .projection import licensee_loss_within
 from .rating import implied_rating
 from .simulate import (
     TILT_GROUPS,
@@ -56,16 +60,19 @@ from .simulate import (
     Tilt,
     evaluate_structure,
     provider_annual_pd,
+    regulatory_within_tenor,
     simulate_collections,
 )
 from .waterfall import WaterfallStructure
 
 Progress = Callable[[float], None]
+# Random-number families: each variant 100,000 apart, each class 1,000 apart within it (rounds of the tilt
+# search below 100, blocks of the estimate from 100), so no two samples share their draws.
 _FAMILY_BASE = {
-    "enhanced": 1_000,
-    "underlying": 2_000,
-    "enhanced_without_data": 3_000,
-    "underlying_without_data": 4_000,
+    "enhanced": 100_000,
+    "underlying": 200_000,
+    "enhanced_without_data": 300_000,
+    "underlying_without_data": 400_000,
 }
 
 
@@ -90,9 +97,36 @@ def _groups_in_play(inputs: ValuationInputs, with_provider: bool) -> tuple[str, 
         groups.append("revenue")
     if inputs.loan_assets:
         groups += ["systematic", "idiosyncratic"]
+    if any(x.pledged_data or x.pledged_data_value > 0 for x in inputs.loan_assets):
+        groups.append("data_value")
     if with_provider and inputs.supports:
         groups.append("provider")
     return tuple(groups)
+
+
+def _event_tilts(
+    inputs: ValuationInputs, revenue_model: RevenueModel | None, sim: SimulatedCollections, v: np.ndarray
+) -> dict[str, object]:
+    """The cross-entropy update of the rare events' chances: their likelihood-weighted frequency among the
+    steering paths (the nominal chance of the event given a bad path), never below the nominal chance and at
+    most the cap. `v` carries the likelihood weights."""
+    total = float(v.sum())
+    if total <= 0:
+        return {}
+    cap = inputs.assumptions.rating_max_tilt["event"]
+    found: dict[str, object] = {}
+    lost = sim.events.get("licensee_lost")
+    if revenue_model is not None and lost is not None and lost.shape[0]:
+        nominal = licensee_loss_within(revenue_model, inputs.horizon_months)
+        frequency = lost.astype(float) @ v / total
+        found["licensee"] = tuple(
+            float(min(cap, max(q, f))) if q > 0 else 0.0 for f, q in zip(frequency, nominal, strict=True)
+        )
+    within = regulatory_within_tenor(inputs)
+    if within > 0:
+        frequency = float(sim.events["suspended"].astype(float) @ v / total)
+        found["regulatory"] = float(min(cap, max(within, frequency)))
+    return found
 
 
 def _concat(samples: list[SimulatedCollections]) -> SimulatedCollections:
@@ -114,6 +148,8 @@ def _concat(samples: list[SimulatedCollections]) -> SimulatedCollections:
         pool_loss=cat("pool_loss"),
         regulatory_start=cat("regulatory_start"),
         regulatory_event_period=cat("regulatory_event_period"),
+        regulatory_event_end=cat("regulatory_event_end"),
+        events={k: np.concatenate([s.events[k] for s in samples], axis=-1) for k in first.events},
         support_default_period=cat("support_default_period"),
         log_weight=cat("log_weight"),
         factor_means={k: np.concatenate([s.factor_means[k] for s in samples]) for k in first.factor_means},
@@ -186,14 +222,14 @@ def decide_variant(
         if start is not None and variant.startswith("enhanced"):
             start = start.with_shifts(provider=provider_shift(inputs, structure, j, start))
         tilt, found = _tilt_towards(
-            inputs, structure, target=j, variant=variant, family=family + 10 * position, seed=seed,
+            inputs, structure, target=j, variant=variant, family=family + 1_000 * position, seed=seed,
             revenue_model=revenue_model, pledged_values=pledged_values, with_data=with_data, start=start,
             progress=lambda f, step=step: step(0.3 * f),
         )  # fmt: skip
         tilts[j], rounds[j] = tilt, found
         decision, paths, sample = _estimate(
             inputs, structure, target=j, tilt=tilt, wal_years=wal_years[j],
-            family=family + 500 + 1_000 * position, seed=seed, revenue_model=revenue_model,
+            family=family + 1_000 * position + 100, seed=seed, revenue_model=revenue_model,
             pledged_values=pledged_values, with_data=with_data, keep_paths=keep_paths if position == 0 else 0,
             progress=lambda f, step=step: step(0.3 + 0.7 * f),
         )  # fmt: skip
@@ -242,8 +278,10 @@ def _tilt_towards(
     groups = _groups_in_play(inputs, with_provider)
     amounts = structure.support_amounts if structure.supports else np.zeros(0)
     tilt = replace(start or Tilt(), defensive=a.rating_defensive_share)
+    within = regulatory_within_tenor(inputs)
+    has_events = within > 0 or (revenue_model is not None and revenue_model.counterparty_shares.size > 0)
     rounds: list[dict[str, object]] = []
-    for r in range(a.rating_tilt_rounds if groups else 0):
+    for r in range(a.rating_tilt_rounds if groups or has_events else 0):
         sim = _simulate(
             inputs, n=a.rating_pilot_paths, tilt=tilt, family=family + r, seed=seed, revenue_model=revenue_model,
             pledged_values=pledged_values, with_data=with_data,
@@ -255,8 +293,21 @@ def _tilt_towards(
             # Losses common enough for plain Monte Carlo: a tilt would only add variance.
             rounds.append({"round": 1, "steered_by": "plain", "losing_share": losing, **tilt.as_dict()})
             return Tilt(), rounds
+        if r == 0 and start is None and has_events:
+            # Explore: a rare event too rare to appear in a pilot cannot steer the search, so the search starts
+            # with every one at a fair chance and keeps, round by round, those that come with bad paths.
+            explore = a.rating_explore_event_chance
+            tilt = replace(
+                tilt,
+                licensee=tuple(max(float(q), explore) for q in licensee_loss_within(revenue_model, inputs.horizon_months))
+                if revenue_model is not None and revenue_model.counterparty_shares.size
+                else (),
+                regulatory=max(within, explore) if within > 0 else None,
+            )  # fmt: skip
+            continue
         if losing >= a.rating_elite_share:
             v = sim.weights * loss  # the cross-entropy optimum for the expected loss itself
+            events_v = v
             chosen = "loss"
         else:
             standing = (
@@ -274,6 +325,7 @@ def _tilt_towards(
             # without the likelihood weights, which would hold the tilt near the paths already seen); the
             # estimate stays unbiased for any tilt, the tilt only sets its variance.
             v = elite.astype(float)
+            events_v = sim.weights * elite  # events learn P(event | bad path) under the plain measure
             chosen = "proxy"
         total = float(v.sum())
         if total <= 0:
@@ -282,7 +334,8 @@ def _tilt_towards(
         for g in groups:
             cap = a.rating_max_tilt[g]
             shifts[g] = float(np.clip(v @ sim.factor_means[g] / total, -cap, cap))
-        tilt = Tilt(**shifts, defensive=a.rating_defensive_share)
+        events = _event_tilts(inputs, revenue_model, sim, events_v)
+        tilt = Tilt(**shifts, **events, defensive=a.rating_defensive_share)
         rounds.append({"round": r + 1, "steered_by": chosen, "losing_share": losing, **tilt.as_dict()})
         progress((r + 1) / a.rating_tilt_rounds)
         if chosen == "loss":
@@ -360,7 +413,12 @@ def _decision(sums: list[float], n: int, wal_years: float, inputs: ValuationInpu
     z = decision_z(a)
     low, high = max(0.0, el - z * se), el + z * se
     worst, best = implied_rating(high, wal_years, a), implied_rating(low, wal_years, a)
-    enough = losing == 0 or losing >= a.rating_min_losing_paths
+    # A handful of weighted losses understates its own error: then the rating must hold even ten times higher.
+    enough = (
+        losing == 0
+        or losing >= a.rating_min_losing_paths
+        or implied_rating(high * a.rating_few_losses_margin, wal_years, a) == best
+    )
     plain_variance = max(second / n - el * el, 0.0)
     plain_paths = plain_variance / (se * se) if se > 0 else None
     return RatingDecision(

@@ -93,6 +93,49 @@ def licensee_multiplier(
     return multiplier
 
 
+def licensee_loss_within(model: RevenueModel, months: int) -> np.ndarray:
+    """[K] probability that each modelled licensee is lost within `months`: 1 - (1 - p)^(months / 12)."""
+    return 1 - (1 - model.counterparty_loss_annual) ** (months / 12)
+
+
+def tilted_licensee_loss_months(
+    model: RevenueModel,
+    uniforms: np.ndarray,
+    *,
+    months: int,
+    tilted_within: np.ndarray,
+    tilted: np.ndarray,
+    lose_largest: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Loss months drawn with each licensee lost within the horizon with probability `tilted_within` on the
+    tilted paths (the nominal one elsewhere), the timing of a loss as the nominal given it happens.
+
+    Returns the months [K, paths] (large = never), the lost flags and each path's log p_theta / p of them:
+    log(q' / q) for a lost licensee, log((1 - q') / (1 - q)) for one kept. With q' = q it draws exactly
+    what `licensee_loss_months` draws.
+    """
+    k, paths = model.counterparty_shares.size, uniforms.shape[1]
+    nominal = licensee_loss_within(model, months)
+    found = np.full((k, paths), np.iinfo(np.int64).max // 4, dtype=np.int64)
+    lost = np.zeros((k, paths), dtype=bool)
+    log_ratio = np.zeros(paths)
+    for i in range(k):
+        q, p = float(nominal[i]), float(model.counterparty_loss_annual[i])
+        if q <= 0:
+            continue
+        q_tilted = float(np.clip(tilted_within[i], 1e-12, 1 - 1e-9)) if tilted_within.size > i else q
+        threshold = np.where(tilted, q_tilted, q)
+        lost[i] = uniforms[i] < threshold
+        v = np.where(lost[i], uniforms[i] / threshold, 0.0)  # uniform on [0, 1) given the loss
+        years = np.log1p(-v * q) / np.log1p(-p)
+        found[i] = np.where(lost[i], np.maximum(1, np.ceil(12 * years)).astype(np.int64), found[i])
+        log_ratio += np.where(lost[i], np.log(q_tilted / q), np.log1p(-q_tilted) - np.log1p(-q))
+    if lose_largest and k:
+        found[0] = 1
+        lost[0] = True
+    return found, lost, log_ratio
+
+
 def project_licence_revenue(
     model: RevenueModel,
     *,
@@ -101,12 +144,14 @@ def project_licence_revenue(
     loss_uniforms: np.ndarray,
     assumptions: ValuationAssumptions,
     lose_largest: bool = False,
+    loss_months: np.ndarray | None = None,
 ) -> np.ndarray:
     """Projected monthly licence revenue, [months, paths] (CNY), lognormal with licensee losses.
 
     Method: `revenue_log_mean` plus the simulated deviation Y_h (AR(1)
     transitory part and permanent random walk sharing one innovation per
-    month), exponentiated, times `licensee_multiplier`.
+    month), exponentiated, times `licensee_multiplier` (of `loss_months` when
+    given, e.g. drawn tilted; else drawn from `loss_uniforms`).
     """
     phi = model.persistence
     a = model.transitory_volatility * np.sqrt(1 - phi**2)
@@ -127,26 +172,41 @@ def project_licence_revenue(
         revenue[h] += log_mean[h]
     np.exp(revenue, out=revenue)
     if model.counterparty_shares.size:
-        loss_months = licensee_loss_months(model, loss_uniforms, lose_largest=lose_largest)
+        if loss_months is None:
+            loss_months = licensee_loss_months(model, loss_uniforms, lose_largest=lose_largest)
         revenue *= licensee_multiplier(model, loss_months, months, assumptions, lose_largest=lose_largest)
     return revenue
 
 
 def regulatory_stop_starts(
-    uniforms: np.ndarray, *, annual_probability: float, tenor_months: int, forced_start: int = 0
+    uniforms: np.ndarray,
+    *,
+    annual_probability: float,
+    tenor_months: int,
+    forced_start: int = 0,
+    tilted_within: float | None = None,
+    tilted: np.ndarray | None = None,
+    log_ratio: np.ndarray | None = None,
 ) -> np.ndarray:
     """Month (1-based) a suspension of data use starts on each path, 0 for none; uniforms are [2, paths].
 
     The chance of a suspension within the tenor is 1 - (1 - p)^(tenor / 12);
     its start is uniform over the tenor's months. A forced stress start applies
-    to every path.
+    to every path. With `tilted_within` the tilted paths are suspended with that
+    chance instead, and `log_ratio` gains log p_theta / p of each path's draw.
     """
     paths = uniforms.shape[1]
     if forced_start:
         return np.full(paths, forced_start, dtype=np.int64)
     within = 1 - (1 - annual_probability) ** (tenor_months / 12)
     starts = 1 + np.floor(uniforms[1] * tenor_months).astype(np.int64)
-    return np.where(uniforms[0] < within, starts, 0)
+    if tilted_within is None or within <= 0:
+        return np.where(uniforms[0] < within, starts, 0)
+    q_tilted = float(np.clip(tilted_within, 1e-12, 1 - 1e-9))
+    event = uniforms[0] < np.where(tilted if tilted is not None else True, q_tilted, within)
+    if log_ratio is not None:
+        log_ratio += np.where(event, np.log(q_tilted / within), np.log1p(-q_tilted) - np.log1p(-within))
+    return np.where(event, starts, 0)
 
 
 def apply_regulatory_stop(cash: np.ndarray, starts: np.ndarray, length: int) -> None:

@@ -8,19 +8,23 @@ different chunk size gives bit-for-bit the same result.
 
 Importance sampling: a `Tilt` shifts the mean of the normal draws (every
 monthly revenue innovation, the pool's systematic factor, every obligor's own
-factor, every support provider's own factor) towards the bad states. It is
+factor, every support provider's own factor, the pledged data's value) and
+raises the chance of the rare events (each large licensee's loss within the
+horizon, a suspension of data use within the tenor) towards the bad states. It is
 defensive (Hesterberg 1995): a share `defensive` of the paths is drawn
 untilted, so the sampling density is q = a p + (1 - a) p_theta, and each path
 carries its likelihood ratio w = p / q = 1 / (a + (1 - a) r) with
 r = p_theta / p = exp(sum over shifted draws x of (theta x - theta^2 / 2)),
 so that E_plain[f] = E_q[w f] and no weight exceeds 1 / a, whatever other
-states make the losses. Plain Monte Carlo is the zero tilt (w = 1).
+states make the losses; an event drawn with chance q' instead of q adds
+log(q' / q) to log r when it happens and log((1 - q') / (1 - q)) when it does
+not. Plain Monte Carlo is the zero tilt (w = 1).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -29,35 +33,52 @@ from .history import RevenueModel, estimate_revenue_model
 from .inputs import Scenario, ValuationInputs
 from .irr import batched_irr
 from .pool import DATA_SOURCES, SOURCE_KEYS, default_months, pool_schedule, simulate_pool
-from .projection import apply_regulatory_stop, project_licence_revenue, regulatory_stop_starts
+from .projection import (
+    apply_regulatory_stop,
+    licensee_loss_months,
+    project_licence_revenue,
+    regulatory_stop_starts,
+    tilted_licensee_loss_months,
+)
 from .waterfall import WaterfallStructure, run_waterfall
 
 Progress = Callable[[float], None]
-TILT_GROUPS = ("revenue", "systematic", "idiosyncratic", "provider")
+TILT_GROUPS = ("revenue", "systematic", "idiosyncratic", "provider", "data_value")
 
 
 @dataclass(frozen=True)
 class Tilt:
-    """Mean shifts of the normal draws, by group (all zero: plain Monte Carlo), and the untilted share of paths."""
+    """Mean shifts of the normal draws by group, the tilted chances of the rare events, and the untilted share.
+
+    `licensee`: per modelled licensee, its chance of being lost within the
+    horizon (empty: nominal); `regulatory`: the chance of a suspension within
+    the tenor (None: nominal). All zero / empty / None: plain Monte Carlo.
+    """
 
     revenue: float = 0.0
     systematic: float = 0.0
     idiosyncratic: float = 0.0
     provider: float = 0.0
+    data_value: float = 0.0
+    licensee: tuple[float, ...] = ()
+    regulatory: float | None = None
     defensive: float = 0.0
 
     @property
     def is_plain(self) -> bool:
-        """No shift at all."""
-        return not any(getattr(self, g) for g in TILT_GROUPS)
+        """No shift and no tilted event at all."""
+        return not any(getattr(self, g) for g in TILT_GROUPS) and not self.licensee and self.regulatory is None
 
-    def as_dict(self) -> dict[str, float]:
-        """The shifts as plain values."""
-        return {g: float(getattr(self, g)) for g in TILT_GROUPS}
+    def as_dict(self) -> dict[str, object]:
+        """The shifts and tilted chances as plain values."""
+        found: dict[str, object] = {g: float(getattr(self, g)) for g in TILT_GROUPS}
+        found["licensee"] = [float(q) for q in self.licensee]
+        found["regulatory"] = self.regulatory
+        return found
 
     def with_shifts(self, **shifts: float) -> Tilt:
-        """The same defensive share with other shifts."""
-        return Tilt(**{**self.as_dict(), **shifts}, defensive=self.defensive)
+        """The same tilt with some normal shifts replaced."""
+        return replace(self, **shifts)
 
 
 def _shift(draws: np.ndarray, theta: float, log_ratio: np.ndarray, tilted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -86,12 +107,13 @@ class SimulatedCollections:
     pool_loss: np.ndarray  # [n] principal lost by the loan pool, net of recoveries
     regulatory_start: np.ndarray  # [n] month a suspension starts, 0 for none
     regulatory_event_period: np.ndarray  # [n] 0-based period of the suspension, K for none
-    regulatory_event_periods: int  # payment periods a suspension lasts
+    regulatory_event_end: np.ndarray  # [n] first period after the suspension (it may span two periods)
     support_default_period: np.ndarray  # [G, n] period from which each support pays nothing, K for never
     pool_principal: float
     regulatory_stop_probability_tenor: float  # chance of a suspension within the tenor
     log_weight: np.ndarray  # [n] log likelihood ratio of the path (0 for plain Monte Carlo)
     factor_means: dict[str, np.ndarray] = field(default_factory=dict)  # {group: [n]} mean shifted draw
+    events: dict[str, np.ndarray] = field(default_factory=dict)  # licensee_lost [K, n], suspended [n]
 
     @property
     def total_cash(self) -> np.ndarray:
@@ -112,6 +134,23 @@ class SimulatedCollections:
 def _chunks(n_paths: int, chunk_size: int) -> list[tuple[int, int]]:
     size = max(int(chunk_size), 1)
     return [(start, min(start + size, n_paths)) for start in range(0, n_paths, size)]
+
+
+def has_data_exposure(inputs: ValuationInputs) -> bool:
+    """The deal's cash depends on data: licence revenue, claims repaid out of data, or pledged data."""
+    return inputs.revenue_history is not None or any(
+        x.repays_from_data or x.pledged_data or x.pledged_data_value > 0 for x in inputs.loan_assets
+    )
+
+
+def regulatory_within_tenor(inputs: ValuationInputs) -> float:
+    """The chance of a suspension of data use within the tenor (0 for a deal with no link to data)."""
+    if not has_data_exposure(inputs):
+        return 0.0
+    annual = inputs.legal_risk.regulatory_stop_annual
+    if annual is None:
+        annual = inputs.assumptions.regulatory_stop_base_annual
+    return float(1 - (1 - annual) ** (inputs.tenor_months / 12))
 
 
 def provider_annual_pd(inputs: ValuationInputs) -> list[float]:
@@ -173,6 +212,8 @@ def simulate_collections(
     annual_stop = inputs.legal_risk.regulatory_stop_annual
     if annual_stop is None:
         annual_stop = a.regulatory_stop_base_annual
+    if not has_data_exposure(inputs):
+        annual_stop = 0.0  # a suspension of data use touches nothing in a pool with no link to data
     forced = scenario.regulatory_stop_start_month if scenario.regulatory_stop_months else 0
     stop_length = scenario.regulatory_stop_months if forced else a.regulatory_stop_months
 
@@ -184,6 +225,8 @@ def simulate_collections(
     support_period = np.full((len(supports), n_paths), periods, dtype=np.int64)
     log_weight = np.zeros(n_paths)
     means = {g: np.zeros(n_paths) for g in TILT_GROUPS}
+    licensees = revenue_model.counterparty_shares.size if revenue_model is not None else 0
+    licensee_lost = np.zeros((licensees, n_paths), dtype=bool)
     rows = np.arange(months)[:, None]
     for start, stop in _chunks(n_paths, chunk_size):
         width = stop - start
@@ -197,13 +240,27 @@ def simulate_collections(
             normals, means["revenue"][start:stop] = _shift(
                 draws.normal("revenue", start, stop, months), tilt.revenue, lw, tilted
             )
+            loss_uniforms = draws.uniform("licensee_loss", start, stop, a.counterparties_modelled)
+            if tilt.licensee:
+                loss_months, lost, ratio = tilted_licensee_loss_months(
+                    revenue_model, loss_uniforms, months=months, tilted_within=np.asarray(tilt.licensee),
+                    tilted=tilted, lose_largest=scenario.lose_largest_counterparty,
+                )  # fmt: skip
+                lw += ratio
+            else:
+                loss_months = licensee_loss_months(
+                    revenue_model, loss_uniforms, lose_largest=scenario.lose_largest_counterparty
+                )
+                lost = loss_months <= months
+            licensee_lost[:, start:stop] = lost
             licence = project_licence_revenue(
                 revenue_model,
                 months=months,
                 normals=normals,
-                loss_uniforms=draws.uniform("licensee_loss", start, stop, a.counterparties_modelled),
+                loss_uniforms=loss_uniforms,
                 assumptions=a,
                 lose_largest=scenario.lose_largest_counterparty,
+                loss_months=loss_months,
             )
             if inputs.revenue_share != 1.0:
                 licence *= inputs.revenue_share
@@ -219,12 +276,16 @@ def simulate_collections(
             idiosyncratic, means["idiosyncratic"][start:stop] = _shift(
                 draws.normal("idiosyncratic", start, stop, len(loans)), tilt.idiosyncratic, lw, tilted
             )
+            data_value, means["data_value"][start:stop] = _shift(
+                draws.normal("data_value", start, stop, 1), tilt.data_value, lw, tilted
+            )
+            data_value = data_value[0]
             pool = simulate_pool(
                 loans,
                 schedule,
                 systematic=systematic,
                 idiosyncratic=idiosyncratic,
-                data_value=draws.normal("data_value", start, stop, 1)[0],
+                data_value=data_value,
                 scenario=scenario,
                 assumptions=a,
                 pledged_values=pledged_values,
@@ -238,6 +299,9 @@ def simulate_collections(
             annual_probability=annual_stop,
             tenor_months=inputs.tenor_months,
             forced_start=forced,
+            tilted_within=tilt.regulatory,
+            tilted=tilted,
+            log_ratio=lw,
         )
         starts_all[start:stop] = starts
         # Data cash: cut by the legal haircut and the revenue shock; stopped (or devalued) by a suspension.
@@ -286,6 +350,7 @@ def simulate_collections(
         if progress is not None:
             progress(stop / n_paths)
     event_period = np.where(starts_all > 0, (starts_all - 1) // mpp, periods)
+    event_end = np.where(starts_all > 0, (starts_all + stop_length - 2) // mpp + 1, periods)
     return SimulatedCollections(
         monthly=monthly,
         periods=monthly if mpp == 1 else monthly.reshape(periods, mpp, n_paths).sum(axis=1),
@@ -294,12 +359,13 @@ def simulate_collections(
         pool_loss=pool_loss,
         regulatory_start=starts_all,
         regulatory_event_period=event_period,
-        regulatory_event_periods=max(1, -(-stop_length // mpp)),
+        regulatory_event_end=event_end,
         support_default_period=support_period,
         pool_principal=float(sum(asset.principal for asset in loans)),
         regulatory_stop_probability_tenor=float(1 - (1 - annual_stop) ** (inputs.tenor_months / 12)),
         log_weight=log_weight,
         factor_means=means,
+        events={"licensee_lost": licensee_lost, "suspended": starts_all > 0},
     )
 
 
@@ -357,7 +423,7 @@ def evaluate_structure(
             sim.periods[:, start:stop],
             structure,
             regulatory_event_period=sim.regulatory_event_period[start:stop],
-            regulatory_event_periods=sim.regulatory_event_periods,
+            regulatory_event_end=sim.regulatory_event_end[start:stop],
             support_default_period=sim.support_default_period[:, start:stop] if structure.supports else None,
             record=with_irr or keep_cash,
         )

@@ -161,7 +161,8 @@ class BreakevenResult:
     `haircuts`: the largest uniform cut of the expected collections.
     `default_multiples` (pools only): the break-even cumulative default rate
     (TDR) over the pool's expected one (BDR), the stress multiple the Chinese
-    agencies read; `breakeven_default_rates` the TDR itself.
+    agencies read; `breakeven_default_rates` the TDR itself. Default rates are
+    the balance outstanding at default over the pool's initial principal.
     """
 
     basis: str
@@ -171,6 +172,7 @@ class BreakevenResult:
     base_default_rate: float | None = None  # the pool's expected cumulative default rate (BDR)
     breakeven_default_rates: dict[str, float | None] | None = None
     default_multiples: dict[str, float | None] | None = None
+    at_least: dict[str, bool] | None = None  # the class survived the worst state searched: TDR is a floor
 
 
 def _failures(paths: np.ndarray, structure: WaterfallStructure) -> np.ndarray:
@@ -204,45 +206,48 @@ def conditional_pool_paths(
     inputs: ValuationInputs, z: np.ndarray, pledged_values: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Expected pool collections per payment period given the systematic factor z ([K, len(z)]), and the
-    cumulative default rate by principal for each z.
+    cumulative default rate for each z: the balance outstanding at default over the pool's initial principal
+    (the agencies' 累计违约率).
 
     Vasicek: given Z = z, obligor i defaults by month m with probability
     Phi((Phi^-1(F_i(m)) - sqrt(rho) z) / sqrt(1 - rho)), F_i(m) = 1 - (1 - PD_i)^(m / 12);
     a default in month m stops the scheduled cash from m on and recovers, after
     the lag, the recovery rate and the other collateral on the balance and the
-    pledged data at its liquidation value, as in the simulation.
+    pledged data at its liquidation value, as in the simulation. Data cash
+    (claims repaid out of data, the pledged data sold) is cut by the compliance
+    review's legal haircut, as in the simulation.
     """
     a = inputs.assumptions
     loans = inputs.loan_assets
     months, mpp = inputs.horizon_months, inputs.months_per_period
     schedule = pool_schedule(loans, months, a)
     rho = a.asset_correlation
+    data_factor = 1 - inputs.legal_risk.haircut
     sigma, beta = a.pledged_data_value_volatility, a.pledged_data_value_factor_loading
     value_factor = np.exp(sigma * beta * z - 0.5 * (sigma * beta) ** 2)
     cash = np.zeros((months, z.size))
     defaulted = np.zeros(z.size)
     m = np.arange(1, months + 1, dtype=float)
     for i, asset in enumerate(loans):
+        scheduled_factor = data_factor if asset.repays_from_data else 1.0
         if asset.annual_pd <= 0:
-            cash += schedule.cash[i][:, None]
+            cash += schedule.cash[i][:, None] * scheduled_factor
             continue
         unconditional = 1 - (1 - asset.annual_pd) ** (m / 12)
         by_month = ndtr((ndtri(unconditional)[:, None] - np.sqrt(rho) * z[None, :]) / np.sqrt(1 - rho))
         by_month[schedule.maturity[i] :] = by_month[schedule.maturity[i] - 1]  # no default after maturity
         survival = 1 - by_month
         new = np.diff(np.concatenate([np.zeros((1, z.size)), by_month]), axis=0)  # default in month m
-        cash += schedule.cash[i][:, None] * survival
+        cash += schedule.cash[i][:, None] * survival * scheduled_factor
         exposure = schedule.balance[i][:, None] * new
         pledge = float(pledged_values[i]) if pledged_values is not None else asset.pledged_data_value
-        recovery = np.minimum(
-            exposure * asset.recovery_rate + new * asset.other_collateral_value
-            + new * pledge * (1 - a.pledged_data_liquidation_haircut) * value_factor[None, :],
-            exposure,
-        )  # fmt: skip
+        general = np.minimum(exposure * asset.recovery_rate + new * asset.other_collateral_value, exposure)
+        pledged = new * pledge * (1 - a.pledged_data_liquidation_haircut) * value_factor[None, :] * data_factor
+        recovery = general + np.minimum(pledged, exposure - general)
         lag = a.recovery_lag_months
         if lag < months:
             cash[lag:] += recovery[: months - lag]
-        defaulted += by_month[-1] * asset.principal
+        defaulted += exposure.sum(axis=0)
     principal = sum(x.principal for x in loans) or 1.0
     periods = cash.reshape(months // mpp, mpp, z.size).sum(axis=1)
     return periods, defaulted / principal
@@ -274,7 +279,7 @@ def breakeven_stress(
     senior = next((j for j in rated if structure.classes[j] == "senior"), None)
     senior_cut = cut.get(names[senior]) if senior is not None else None
     multiple = None if senior_cut is None or senior_cut >= 1 else 1 / (1 - senior_cut)
-    base_rate = tdr = multiples = None
+    base_rate = tdr = multiples = floors = None
     if inputs is not None and inputs.loan_assets:
         licence = np.zeros_like(mean)
         if inputs.revenue_history is not None:  # mixed pool: the licence revenue's mean, kept as it is
@@ -286,17 +291,16 @@ def breakeven_stress(
             paths, _ = conditional_pool_paths(inputs, -8.0 * grid, pledged_values)
             return paths + licence[:, None]
 
-        base_rate = float(
-            sum(x.principal * (1 - (1 - x.annual_pd) ** (min(x.months_to_maturity, inputs.horizon_months) / 12))
-                for x in inputs.loan_assets)
-            / max(sum(x.principal for x in inputs.loan_assets), 1e-12)
-        )  # fmt: skip
+        # BDR: the expected cumulative default rate, the conditional one averaged over z (Gauss-Hermite).
+        nodes, gauss = np.polynomial.hermite_e.hermegauss(48)
+        base_rate = float(conditional_pool_paths(inputs, nodes, pledged_values)[1] @ (gauss / gauss.sum()))
         survived = _first_failure(at, bare, rated)
-        tdr, multiples = {}, {}
+        tdr, multiples, floors = {}, {}, {}
         for j, x in survived.items():
             rate = float(conditional_pool_paths(inputs, np.array([-8.0 * x]), pledged_values)[1][0])
             tdr[names[j]] = rate
             multiples[names[j]] = rate / base_rate if base_rate > 0 else None
+            floors[names[j]] = x >= 1.0  # survives the worst state searched: the figure is a floor
     return BreakevenResult(
         "mean collection path, no external support",
         cut,
@@ -305,6 +309,7 @@ def breakeven_stress(
         base_default_rate=base_rate,
         breakeven_default_rates=tdr,
         default_multiples=multiples,
+        at_least=floors,
     )
 
 

@@ -4,7 +4,8 @@ Each payment date k, on each path:
 
 1. senior fees (a rate on the notes outstanding plus a fixed amount; unpaid fees carry forward);
 2. the tests: DSCR_k = (collections_k - fees paid) / (rated interest of the period + the schedule's own
-   instalment of the period), never cumulative; the trigger compares the DSCR over a trailing window
+   instalment of the period; for a controlled amortisation, the period's share of the principal still to
+   be funded: (rated balance - principal funding account) / periods left), never cumulative; the trigger compares the DSCR over a trailing window
    (sum of cash / sum of debt service of the last w periods) with its level, and a regulatory
    suspension of data use fails the test while it lasts. A failed test trips the trigger; a tripped
    trigger is cured after `trigger_cure` passing tests in a row (0: never). Tests run to expected
@@ -21,7 +22,9 @@ Each payment date k, on each path:
      schedule's balance, sequentially; cash above it goes to the residual class only when the
      documents release it while every test passes ("excess_when_tests_pass"); otherwise it repays
      the rated notes early (target schedule) or is trapped until the next date (controlled
-     amortisation, whose notes must not amortise before their period);
+     amortisation, whose notes must not amortise before their period). A controlled
+     amortisation first keeps in its principal funding account the share of the principal still
+     due that the periods so far should have funded ((k + 1) / N of it), then releases;
    timely support pays the covered classes' shortfall against the schedule (pass-through modes:
    their balance at expected maturity);
 6. the residual class receives what is left only once every rated class is repaid on that path
@@ -151,15 +154,15 @@ def run_waterfall(
     structure: WaterfallStructure,
     *,
     regulatory_event_period: np.ndarray | None = None,
-    regulatory_event_periods: int = 1,
+    regulatory_event_end: np.ndarray | None = None,
     support_default_period: np.ndarray | None = None,
     record: bool = True,
 ) -> WaterfallOutput:
     """Run the priority of payments (module docstring) on collections [periods, paths], vectorised over paths.
 
     `regulatory_event_period[b]` is the 0-based period path b's suspension of
-    data use starts (K or more: none); it fails the tests for
-    `regulatory_event_periods` periods. `support_default_period[g, b]` is the
+    data use starts (K or more: none) and `regulatory_event_end[b]` the first
+    period after it (default: one period); it fails the tests meanwhile. `support_default_period[g, b]` is the
     period from which support g pays nothing. With `record=False` the cash of
     each period is not kept, only its present value and timing.
     """
@@ -195,6 +198,7 @@ def run_waterfall(
     target[n_scheduled - 1 :] = 0.0  # every rated note falls due at expected maturity
     targets_by_class = class_targets(target, sizes, rated)
     schedule_mode = s.mode in SCHEDULE_MODES
+    controlled = s.mode == "controlled_amortisation"
     releases = s.residual_release == "excess_when_tests_pass" and residual is not None
 
     balance = np.repeat(sizes[:, None], paths, axis=1)
@@ -223,7 +227,8 @@ def run_waterfall(
     missed = np.zeros((periods, paths), dtype=bool)
     window = max(int(s.trigger_window), 1)
     has_dscr_test = np.isfinite(s.dscr_trigger)
-    event_periods = max(int(regulatory_event_periods), 1)
+    if regulatory_event_period is not None and regulatory_event_end is None:
+        regulatory_event_end = regulatory_event_period + 1
     charges_fees = s.fee_rate > 0 or s.fixed_fee > 0
     available = np.empty(paths)
     pay = np.empty(paths)
@@ -278,6 +283,7 @@ def run_waterfall(
         slot = k if record else 0
         last = k == periods - 1
         np.copyto(available, collections[k])
+        trap_start = trap.copy() if controlled else None  # the principal funding account's balance
         available += trap
         trap.fill(0.0)
         if last:
@@ -295,8 +301,13 @@ def run_waterfall(
         tripped_at_start[k] = tripped
         rated_outstanding = balance[rated_rows].sum(axis=0) if rated else np.zeros(paths)
         if k < n_scheduled and rated:
-            before = rated_total if k == 0 else target[k - 1]
-            instalment = np.minimum(rated_outstanding, max(before - target[k], 0.0))
+            if controlled:
+                # An accumulation structure: the period's share of the principal still to be funded by expected
+                # maturity, net of what the principal funding account already holds.
+                instalment = np.maximum(rated_outstanding - trap_start, 0.0) / (n_scheduled - k)
+            else:
+                before = rated_total if k == 0 else target[k - 1]
+                instalment = np.minimum(rated_outstanding, max(before - target[k], 0.0))
             interest_now = (balance[rated_rows] * rated_rates).sum(axis=0)
             numerators[k] = np.maximum(collections[k] - fee_now, 0.0)
             denominators[k] = interest_now + instalment
@@ -310,7 +321,7 @@ def run_waterfall(
                 ratio = np.divide(num, den, out=np.full(paths, np.inf), where=den > rated_tolerance * 1e-3)
                 fail |= ratio < s.dscr_trigger
             if regulatory_event_period is not None:
-                fail |= (regulatory_event_period <= k) & (k < regulatory_event_period + event_periods)
+                fail |= (regulatory_event_period <= k) & (k < regulatory_event_end)
             if s.trigger_cure > 0:
                 passes = np.where(fail, 0, passes + 1)
                 tripped = (tripped & (passes < s.trigger_cure)) | fail
@@ -355,6 +366,14 @@ def run_waterfall(
             due = np.maximum(balance[rated_rows].sum(axis=0) - target[k], 0.0)
             available -= sequential(slot, np.minimum(available, due), ~turbo)
             excess = np.where(turbo, 0.0, available)
+            if controlled and not last:
+                # The principal funding account keeps the share of the principal still due that the periods so
+                # far should have funded, before anything is released (a bullet is paid from what it gathered).
+                remaining = balance[rated_rows].sum(axis=0)
+                keep = np.minimum(excess, remaining * min(1.0, (k + 1) / n_scheduled))
+                trap += keep
+                available -= keep
+                excess = excess - keep
             if releases:
                 pay_residual(slot, excess)
                 available -= excess

@@ -630,12 +630,12 @@ def test_the_audit_log_is_read_in_the_callers_language_with_a_bounded_number_of_
 ):
     client = client_for(user_a)
     deal = submittable_deal(user_a)
-    for tenor in range(37, 49):
-        client.patch(f"/api/deals/{deal.pk}/", {"tenor_months": tenor})
+    for tenor in range(39, 75, 3):  # whole quarters
+        assert client.patch(f"/api/deals/{deal.pk}/", {"tenor_months": tenor}).status_code == 200
     with django_assert_max_num_queries(4):
         events = client.get(f"/api/deals/{deal.pk}/audit/").json()
     assert len(events) == 13
-    assert events[-1]["reason_text"] == "Changed the terms: Tenor (months) from 47 to 48."
+    assert events[-1]["reason_text"] == "Changed the terms: Tenor (months) from 69 to 72."
     chinese = client.get(f"/api/deals/{deal.pk}/audit/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
     assert "期限（月）" in chinese[-1]["reason_text"]
     assert chinese[-1]["reason"] == events[-1]["reason"]  # the stored, hashed text is the same for every reader
@@ -661,3 +661,12 @@ def test_the_schema_describes_the_patch_of_each_part():
     )
     assert tranche["properties"]["implied_rating"]["readOnly"] is True
     assert "implied_rating" not in schema["components"]["schemas"]["PatchedTrancheRequest"]["properties"]
+
+
+def test_a_tenor_that_is_not_whole_payment_periods_is_refused_and_says_why(client_for, user_a):
+    deal = submittable_deal(user_a)
+    response = client_for(user_a).patch(f"/api/deals/{deal.pk}/", {"tenor_months": 37})
+    assert response.status_code == 400
+    assert "multiple of 3 months" in response.json()["fields"]["tenor_months"][0]
+    deal.refresh_from_db()
+    assert deal.tenor_months == 36

@@ -35,8 +35,9 @@ def test_worked_example_aaa_three_years_stable_data_backed_is_r2():
 
 
 def test_a_aaa_senior_that_is_a_minus_on_its_own_and_leans_on_its_guarantee_is_r4_not_r2():
-    """AAA 0 + underlying A- 4 + 36 months 2 + stability 85 0 + data share 0.3 -> 2 + dependence 0.95 -> 3
-    = 11 points -> R4: a conservative (C2) investor is not shown it, although its enhanced rating is AAA."""
+    """AAA 0 + underlying A- 4 (beyond AAA's 0) + 36 months 2 + stability 85 0 + data share 0.3 -> 2
+    + dependence 0.95 -> 3 = 11 points -> R4: a conservative (C2) investor is not shown it, although its
+    enhanced rating is AAA."""
     risk = product_risk(
         rating="AAA", underlying_rating="A-", tenor_months=36, stability_score=85, data_share=0.3,
         guarantee_dependence=0.95,
@@ -47,6 +48,12 @@ def test_a_aaa_senior_that_is_a_minus_on_its_own_and_leans_on_its_guarantee_is_r
         guarantee_dependence=0.0,
     )  # fmt: skip
     assert (same_without_support.points, same_without_support.label) == (4, "R2")
+    # The gap is what counts: AA+ lifted from A- by its guarantee adds A-'s 4 beyond AA+'s 1.
+    lifted = product_risk(
+        rating="AA+", underlying_rating="A-", tenor_months=36, stability_score=85, data_share=0.9,
+        guarantee_dependence=0.0,
+    )  # fmt: skip
+    assert lifted.factors[1].points == 3
 
 
 @pytest.mark.parametrize(
@@ -55,24 +62,25 @@ def test_a_aaa_senior_that_is_a_minus_on_its_own_and_leans_on_its_guarantee_is_r
         # AAA 0 + 12 months 0 + 85 -> 0 + 0.9 -> 0 + 0.1 -> 0 = 0 -> R1
         ({"rating": "AAA", "tenor_months": 12, "stability_score": 85, "data_share": 0.9, "guarantee_dependence": 0.1},
          0, "R1"),
-        # AA+ 5 + underlying AA+ 1 + 36 months 2 + 0 + 0 + 0 = 8 -> R3 (6..10)
+        # AA+ 5 + no support 0 + 36 months 2 + 0 + 0 + 0 = 7 -> R3 (6..10)
         ({"rating": "AA+", "tenor_months": 36, "stability_score": 85, "data_share": 0.9, "guarantee_dependence": 0.1},
-         8, "R3"),
-        # AAA 0 + underlying AA 2 + 36 months 2 + stability 85 0 + data share 0.3 -> 2 + guarantee 0.7 -> 2 = 8 -> R3
+         7, "R3"),
+        # AAA 0 + underlying AA 2 (2 beyond AAA's 0) + 36 months 2 + stability 85 0 + data share 0.3 -> 2
+        # + guarantee 0.7 -> 2 = 8 -> R3
         ({"rating": "AAA", "underlying_rating": "AA", "tenor_months": 36, "stability_score": 85, "data_share": 0.3,
           "guarantee_dependence": 0.7}, 8, "R3"),
         # AAA 0 + 72 months 4 + stability 30 -> 5 + 0.3 -> 2 + 0.7 -> 2 = 13 -> R4 (11..17)
         ({"rating": "AAA", "tenor_months": 72, "stability_score": 30, "data_share": 0.3, "guarantee_dependence": 0.7},
          13, "R4"),
-        # AA 9 + underlying AA 2 + 36 months 2 + 0 + 0 + 0 = 13 -> R4
+        # AA 9 + no support 0 + 36 months 2 + 0 + 0 + 0 = 11 -> R4
         ({"rating": "AA", "tenor_months": 36, "stability_score": 85, "data_share": 0.9, "guarantee_dependence": 0.1},
-         13, "R4"),
-        # A 13 + underlying A 4 + 24 months 2 + stability 65 -> 1 + 0.6 -> 1 + 0.3 -> 1 = 22 -> R5 (18 and more)
+         11, "R4"),
+        # A 13 + no support 0 + 24 months 2 + stability 65 -> 1 + 0.6 -> 1 + 0.3 -> 1 = 18 -> R5 (18 and more)
         ({"rating": "A", "tenor_months": 24, "stability_score": 65, "data_share": 0.6, "guarantee_dependence": 0.3},
-         22, "R5"),
-        # NR 20 + underlying NR 8 is R5: the residual (subordinated) class is not rated
+         18, "R5"),
+        # NR 20 is R5: the residual (subordinated) class is not rated
         ({"rating": "NR", "tenor_months": 12, "stability_score": 100, "data_share": 1.0, "guarantee_dependence": 0.0},
-         28, "R5"),
+         20, "R5"),
     ],
 )  # fmt: skip
 def test_hand_worked_levels(kwargs, points, label):
@@ -103,6 +111,7 @@ def test_hand_worked_levels(kwargs, points, label):
         ("guarantee_dependence", 0.5, 1),
         ("guarantee_dependence", 0.8, 2),
         ("guarantee_dependence", 0.81, 3),
+        # the base rating is AAA: the stand-alone rating's own points are the gap
         ("underlying_rating", "AA-", 3),
         ("underlying_rating", "A-", 4),
         ("underlying_rating", "BBB+", 6),
@@ -120,8 +129,8 @@ def test_rating_points_follow_the_scale():
         product_risk(rating=r, tenor_months=12, stability_score=100, data_share=1, guarantee_dependence=0).points
         for r in CreditRating.values
     ]
-    # the rating's points plus the same rating as the underlying one (no support)
-    assert points == [0, 6, 11, 14, 17, 17, 17, 22, 22, 22, 28, 28, 28, 28]
+    # without support the stand-alone rating adds nothing: the rating's points alone
+    assert points == [0, 5, 9, 11, 13, 13, 13, 16, 16, 16, 20, 20, 20, 20]
 
 
 RATINGS = list(CreditRating.values)  # best first, NR last
@@ -170,10 +179,10 @@ def test_a_worse_factor_never_lowers_the_level(rating, tenor, stability, share, 
 def test_result_is_plain_data_for_storage():
     risk = product_risk(rating="AA+", tenor_months=48, stability_score=70, data_share=0.6, guarantee_dependence=0.3)
     data = json.loads(json.dumps(risk.as_dict()))
-    # AA+ 5 + underlying AA+ 1 + 48 months 3 + stability 70 -> 1 + share 0.6 -> 1 + guarantee 0.3 -> 1 = 12 -> R4
+    # AA+ 5 + no support 0 + 48 months 3 + stability 70 -> 1 + share 0.6 -> 1 + guarantee 0.3 -> 1 = 11 -> R4
     assert data["label"] == "R4"
-    assert data["points"] == 12
-    assert [f["points"] for f in data["factors"]] == [5, 1, 3, 1, 1, 1]
+    assert data["points"] == 11
+    assert [f["points"] for f in data["factors"]] == [5, 0, 3, 1, 1, 1]
     assert data["factors"][2]["band"] == "36 < months <= 60"
 
 

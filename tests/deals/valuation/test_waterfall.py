@@ -151,10 +151,16 @@ def test_a_bullet_traps_the_excess_until_its_date_unless_the_documents_release_i
     trapped = run_waterfall(collections, _bullet())
     np.testing.assert_allclose(trapped.cash[0, :, 0], [1.0, 1.0, 1.0, 101.0])
     np.testing.assert_allclose(trapped.cash[1, :, 0], [0.0, 0.0, 0.0, 16.0])
-    # Released while the tests pass (no DSCR test here): 29 a quarter goes out; at maturity 29 of the 100 is there.
+    # Released while the tests pass: the principal funding account first keeps the share of the bullet the
+    # quarters so far should have funded (25, 50, 75 of the 100), and only the rest goes out:
+    # Q1 29 - 25 kept = 4 released; Q2 30 + 25 - 1 = 54, 50 kept, 4; Q3 30 + 50 - 1 = 79, 75 kept, 4;
+    # Q4 30 + 75 - 1 = 104 repays the 100 and 4 is left for the residual.
     released = run_waterfall(collections, _bullet(residual_release="excess_when_tests_pass"))
-    np.testing.assert_allclose(released.cash[1, :, 0], [29.0, 29.0, 29.0, 0.0])
-    assert released.principal_outstanding[0, 0] == pytest.approx(71.0)
+    np.testing.assert_allclose(released.cash[1, :, 0], [4.0, 4.0, 4.0, 4.0])
+    np.testing.assert_allclose(released.cash[0, :, 0], [1.0, 1.0, 1.0, 101.0])
+    # The DSCR tests the period's deposit, not the whole bullet: 30 / (1 + 100 / 4) in the first quarter.
+    assert released.dscr[0, 0] == pytest.approx(30 / 26)
+    assert released.dscr[1, 0] == pytest.approx(30 / (1 + (100 - 25) / 3))
 
 
 def _supported(coverage_timely: bool) -> WaterfallStructure:

@@ -169,7 +169,10 @@ def product_risk(
     factors = (
         RiskFactor("rating", rating, rating, RATING_POINTS[rating], max(RATING_POINTS.values())),
         RiskFactor(
-            "underlying_rating", underlying, underlying, _support_gap_points(rating, underlying),
+            "underlying_rating",
+            underlying,
+            underlying,
+            _support_gap_points(rating, underlying),
             max(UNDERLYING_POINTS.values()),
         ),
         RiskFactor("tenor", int(tenor_months), tenor_band, tenor_points, _max_points(TENOR_BANDS)),

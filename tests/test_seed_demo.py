@@ -325,3 +325,30 @@ def test_demo_investors_are_scored_by_the_questionnaire_and_matched_within_their
     assert eligible.exists()
     for match in eligible:
         assert int(match.tranche.product_risk_level[1]) <= int(match.investor.risk_profile.risk_tolerance[1])
+
+
+def test_valuation_report_shows_which_seniors_lean_on_a_guarantee_and_which_stand_on_data():
+    """`manage.py valuation_report`: an analyst reads, per deal, the rating with and without support. The
+    guarantee-backed empowerment seniors show a stand-alone rating below their enhanced AAA and name the
+    guarantor; the licence deal's seniors stand alone at AAA on data cash only."""
+    out = io.StringIO()
+    call_command("valuation_report", stdout=out)
+    blocks = {b.split("\n", 1)[0]: b for b in ("\n" + out.getvalue()).split("\n#") if b.strip()}
+    assert len(blocks) == 9
+    seen = {"guaranteed": 0, "licence": 0}
+    for deal in Deal.objects.filter(status__in=["valued", "published", "book_building", "issued"]):
+        block = next(b for head, b in blocks.items() if head.startswith(f"{deal.pk} "))
+        enhanced, underlying = re.search(r"Senior A1?\s+enhanced (\S+)\s+underlying (\S+)", block).groups()
+        guarantees = deal.credit_enhancements.filter(kind="external_guarantee")
+        if deal.deal_type == DealType.EMPOWERMENT and guarantees.exists():
+            seen["guaranteed"] += 1
+            assert enhanced == "AAA", block
+            assert underlying != "AAA", block
+            assert guarantees.first().provider in block
+        if deal.deal_type == DealType.LICENCE_REVENUE:
+            seen["licence"] += 1
+            assert (enhanced, underlying) == ("AAA", "AAA"), block
+            assert "data cash share 100.0 %" in block
+            assert "rely on nothing" in block
+    assert seen["guaranteed"] >= 2
+    assert seen["licence"] >= 1

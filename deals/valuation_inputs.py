@@ -169,12 +169,17 @@ def _appraisals(assets: list[DataAsset], *, pricing_date: dt.date) -> tuple[Data
     )
 
 
-def _comparable_deals(deal: Deal) -> tuple[ComparableDeal, ...]:
-    """Issued deals' seniors with a coupon and a valuation, on the curve of their own issue dates."""
+def comparable_deals(*, excluding: Deal | None = None) -> tuple[ComparableDeal, ...]:
+    """Issued deals' seniors with a coupon and a valuation, on the curve of their own issue dates.
+
+    All of them: the engine keeps those issued on or before the subject's pricing date.
+    """
     from .valuation_jobs import latest_result
 
     found = []
-    issued = Deal.objects.filter(status=DealStatus.ISSUED).exclude(pk=deal.pk).prefetch_related("tranches")
+    issued = Deal.objects.filter(status=DealStatus.ISSUED).prefetch_related("tranches")
+    if excluding is not None:
+        issued = issued.exclude(pk=excluding.pk)
     for other in issued.order_by("issue_date", "pk"):
         senior = next((t for t in other.tranches.all() if t.tranche_class == "senior" and t.coupon), None)
         run = latest_result(deal=other)
@@ -300,7 +305,7 @@ def valuation_inputs_for(
         market=market_inputs(market),
         legal_risk=LegalRisk(haircut=legal_haircut, regulatory_stop_annual=annual_stop, open_findings=open_findings),
         appraisals=_appraisals(assets, pricing_date=pricing_date),
-        comparable_deals=_comparable_deals(deal),
+        comparable_deals=comparable_deals(excluding=deal),
         tail_months=tail,
         pricing_date=pricing_date.isoformat(),
     )

@@ -450,8 +450,10 @@ def value_deal(
     )  # fmt: skip
     senior_result = next((t for t in tranche_list if t.tranche_class == "senior" and t.rated), None)
     support = relied_support(inputs, "senior") if senior_result and senior_result.support_notches else None
+    # Only deals issued by the pricing date: a price of that day cannot know later issues.
+    known = tuple(c for c in inputs.comparable_deals if not inputs.pricing_date or c.issue_date <= inputs.pricing_date)
     pricing = fit_comparables(
-        inputs.comparable_deals,
+        known,
         market=inputs.market,
         subject_rating=senior_result.implied_rating if senior_result else None,
         subject_wal=senior_result.wal_years if senior_result else None,

@@ -3,16 +3,21 @@
 For every deal with a successful valuation (or the ids given): each rated class's enhanced and underlying
 ratings, how they were decided, the data cash share, the suggested coupon with its build-up, the reliance on
 support and the issued-deal comparables view. With `--examples` it also values, on the spot, the deals built
-from public facts in deals/valuation/examples.py (the plain pass-through lease deal, 平安-如皋 1).
+from public facts in deals/valuation/examples.py (the plain pass-through lease deal, 平安-如皋 1), priced
+as a deal filed here would be: on the market series of its pricing date, against the platform's issued deals.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from deals.market_data import market_parameters_for
 from deals.models import Deal
+from deals.valuation_inputs import comparable_deals, market_inputs
 from deals.valuation_jobs import latest_result
 
 PARTS = ("benchmark", "rating_spread", "liquidity_premium", "tenor_premium", "support_premium", "legal_premium")
@@ -82,7 +87,13 @@ class Command(BaseCommand):
             from deals.valuation import value_deal
             from deals.valuation.examples import plain_lease_deal, rugao_supply_chain_deal
 
+            comparables = comparable_deals()
             for name, build in (("Plain pass-through lease deal (issue 8)", plain_lease_deal),
                                 ("平安-如皋第1期 (public facts)", rugao_supply_chain_deal)):  # fmt: skip
-                result = value_deal(build(), n_paths=10_000).to_dict()
+                example = build()
+                # Priced as a deal filed here would be: on the market series of its date, against issued deals.
+                market = market_parameters_for(dt.date.fromisoformat(example.pricing_date))
+                if market is not None:
+                    example = replace(example, market=market_inputs(market))
+                result = value_deal(replace(example, comparable_deals=comparables), n_paths=10_000).to_dict()
                 self.stdout.write("\n".join(describe(name, result)) + "\n")

@@ -558,3 +558,19 @@ def test_on_random_deals_seniors_rate_no_lower_than_juniors_and_support_never_lo
     for t in rated:
         assert rank(t.implied_rating) <= rank(t.underlying_rating)
     assert not result.tranches[-1].rated
+
+
+def test_the_comparables_view_uses_only_deals_issued_by_the_pricing_date():
+    """A price of 2025-11-28 sees the deals issued by then and none issued later."""
+    from deals.valuation.inputs import ComparableDeal
+
+    def issued(day: str, wal: float) -> ComparableDeal:
+        return ComparableDeal(f"issued {day}", day, coupon=0.0200, benchmark=0.0140, wal_years=wal, rating="AAA",
+                              support_type="none")  # fmt: skip
+
+    known = (issued("2025-03-18", 1.0), issued("2025-06-27", 1.5), issued("2025-11-28", 2.0))
+    later = (issued("2026-02-10", 2.5), issued("2026-05-06", 3.0))
+    inputs = plain_lease_deal(comparable_deals=known + later, assumptions=FAST)
+    assert inputs.pricing_date == "2025-11-28"
+    listed = value_deal(inputs, n_paths=2_000, seed=SEED).to_dict()["pricing"]["comparables"]
+    assert [c["issue_date"] for c in listed] == ["2025-03-18", "2025-06-27", "2025-11-28"]

@@ -187,3 +187,29 @@ def test_a_run_given_up_after_its_attempts_moves_the_deal_back(user_a, complianc
     assert run.status == JobStatus.FAILED
     assert "Gave up after" in run.error
     assert deal.status == DealStatus.COMPLIANCE_APPROVED
+
+
+def test_another_companys_book_value_cannot_move_this_deals_appraisal(user_a, user_b, compliance_user):
+    """Issue 9 point 4: one originator typing 9 trillion as its asset's book value once moved another company's
+    deal to an indicated value of 500 bn. The market method now reads only the arranger's register, and the
+    cost method only the deal's own assets: the appraisal of A's deal is the same before and after."""
+    from deals.valuation import value_deal
+    from deals.valuation_inputs import valuation_inputs_for
+
+    deal = _approved_licence_deal(user_a, compliance_user)
+    own = deal.pool_assets.get().data_assets.get()
+
+    def appraisal():
+        inputs, _ = valuation_inputs_for(deal=deal, market=None, legal_haircut=0.0, legal_stop_life=0.0,
+                                         open_findings=0, pricing_date=dt.date(2026, 1, 1))  # fmt: skip
+        return inputs.appraisals, value_deal(inputs, n_paths=200).to_dict()["appraisal"]
+
+    before_inputs, before = appraisal()
+    DataAssetFactory(originator=user_b.originator, category=own.category, book_value=Decimal("9000000000000.00"))
+    after_inputs, after = appraisal()
+    assert before["assets"][0]["indicated_value"] > 0
+    assert after == before
+    assert [(a.key, a.cost_components, a.comparables) for a in after_inputs] == [
+        (a.key, a.cost_components, a.comparables) for a in before_inputs
+    ]
+    assert [a.key for a in after_inputs] == [str(own.pk)]

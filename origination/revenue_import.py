@@ -559,7 +559,7 @@ def revenue_import(*, actor: User, data_asset: DataAsset, uploaded_file: Uploade
             errors += _already_stored(data_asset=data_asset, rows=rows)
             if errors:
                 raise RevenueFileError.rows_invalid(errors)
-            revenue_file = RevenueImport.objects.create(
+            revenue_file = RevenueImport(
                 data_asset=data_asset,
                 uploaded_by=actor,
                 file_name=PurePath(uploaded_file.name or "upload").name[:255],
@@ -567,6 +567,8 @@ def revenue_import(*, actor: User, data_asset: DataAsset, uploaded_file: Uploade
                 row_count=len(rows),
                 total_amount=sum((row.amount for row in rows), Decimal("0")),
             )
+            revenue_file._history_user = actor  # type: ignore[attr-defined]  # the history names who imported
+            revenue_file.save()
             RevenueRecord.objects.bulk_create(
                 [
                     RevenueRecord(

@@ -2,7 +2,11 @@
 
 The text is UTF-8 (with or without BOM) or GB18030/GBK, as Chinese Excel saves
 it; the first filled row is the header and names the columns; lines are
-counted as a spreadsheet counts them (header = line 1). A bad cell is a
+counted as a spreadsheet counts them (header = line 1). The file's form is
+checked first, by the revenue import's strict reader (origination/strict_csv.py):
+a data row with more or fewer fields than the header, an unclosed quote, a NUL
+or a byte-order mark inside the file refuses it naming every line at fault
+(`market_file_malformed`), before a value is read. A bad cell is a
 `CellError`; the parsers collect them as {"line", "column", "message"} and one
 bad row refuses the whole file (`MarketFileError`). Used by the market series
 (deals/market_csv.py) and the comparables register (deals/comparable_csv.py).
@@ -10,9 +14,7 @@ bad row refuses the whole file (`MarketFileError`). Used by the market series
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -21,8 +23,8 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
+from origination import strict_csv
 from origination.errors import DomainError
-from origination.revenue_import import _decode_text, _delimiter
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_DATA_ROWS = 20_000
@@ -32,9 +34,11 @@ _NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 
 
 class MarketFileError(DomainError):
-    """A market data file was refused: as a whole (`market_file_refused`) or for its rows (`market_rows_invalid`)."""
+    """A market data file was refused: as a whole (`market_file_refused`), for its form (`market_file_malformed`)
+    or for its rows (`market_rows_invalid`)."""
 
     FILE_REFUSED = "market_file_refused"
+    MALFORMED = "market_file_malformed"
     ROWS_INVALID = "market_rows_invalid"
 
     def __init__(self, code: str, detail: str, *, fields: dict[str, Any], row_errors: list[dict[str, Any]]):
@@ -45,6 +49,13 @@ class MarketFileError(DomainError):
     def file_refused(cls, message: str) -> MarketFileError:
         """The whole file is refused (size, type, empty, unreadable, columns)."""
         return cls(cls.FILE_REFUSED, message, fields={"file": message}, row_errors=[])
+
+    @classmethod
+    def malformed(cls, problems: list[dict[str, Any]]) -> MarketFileError:
+        """The file's form is broken on some lines (fields shifted, quotes, characters); `rows` lists each line."""
+        problems = sorted(problems, key=lambda found: found["line"])
+        detail = strict_csv.malformed_detail(problems)
+        return cls(cls.MALFORMED, detail, fields={"file": detail, "rows": problems}, row_errors=problems)
 
     @classmethod
     def rows_invalid(cls, row_errors: list[dict[str, Any]]) -> MarketFileError:
@@ -70,18 +81,29 @@ def row_error(line: int, column: str, message: str) -> dict[str, Any]:
 def read_csv_rows(uploaded_file: UploadedFile, *, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """The data rows of a CSV upload as (line, {column: text}); the header must name every column once."""
     data = _read_upload(uploaded_file)
-    text = _decode_text(data)
+    text = strict_csv.decode_text(data)
     if text is None:
         raise MarketFileError.file_refused(
             _("The file is not CSV text (UTF-8 or GBK). Save it as CSV and upload it again.")
         )
-    rows = _csv_rows(text)
-    filled = [(line, cells) for line, cells in rows if any(cell.strip() for cell in cells)]
+    csv_text = _csv_rows(text)
+    filled = [(line, cells) for line, cells in csv_text.rows if any(cell.strip() for cell in cells)]
     if not filled:
+        if csv_text.problems:
+            raise MarketFileError.malformed(csv_text.problems)
         raise MarketFileError.file_refused(_("The file is empty."))
     header_line, header = filled[0]
-    positions = _map_header(header, columns=columns)
     data_rows = filled[1:]
+    problems = list(csv_text.problems)
+    other = strict_csv.header_mixes_delimiters(
+        header, delimiter=csv_text.delimiter, is_column=lambda piece: normalise(piece) in columns
+    )
+    if other and header_line not in {found["line"] for found in problems}:
+        problems.append(strict_csv.header_problem(header_line, found=other, expected=csv_text.delimiter))
+    problems += strict_csv.width_problems(csv_text, header=header, data_rows=data_rows)
+    if problems:
+        raise MarketFileError.malformed(problems)
+    positions = _map_header(header, columns=columns)
     if not data_rows:
         raise MarketFileError.file_refused(_("The file has no rows below its header."))
     return [
@@ -104,21 +126,12 @@ def _read_upload(uploaded_file: UploadedFile) -> bytes:
     return data
 
 
-def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
-    rows: list[tuple[int, list[str]]] = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    line = 1
-    try:
-        for cells in reader:
-            rows.append((line, cells))
-            if len(rows) > MAX_DATA_ROWS + 1:
-                message = _("The file has more than %(max)d rows; split it into smaller files.")
-                raise MarketFileError.file_refused(message % {"max": MAX_DATA_ROWS})
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        message = _("The CSV file cannot be read near line %(line)d: %(error)s") % {"line": line, "error": exc}
-        raise MarketFileError.file_refused(message) from exc
-    return rows
+def _csv_rows(text: str) -> strict_csv.CsvText:
+    def too_many() -> MarketFileError:
+        message = _("The file has more than %(max)d rows; split it into smaller files.")
+        return MarketFileError.file_refused(message % {"max": MAX_DATA_ROWS})
+
+    return strict_csv.read_records(text, max_records=MAX_DATA_ROWS + 1, too_many=too_many)
 
 
 def normalise(value: str) -> str:

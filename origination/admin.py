@@ -54,5 +54,5 @@ class RevenueRecordAdmin(admin.ModelAdmin):
 class RevenueImportAdmin(admin.ModelAdmin):
     """Accepted revenue files."""
 
-    list_display = ("data_asset", "file_name", "row_count", "total_amount", "uploaded_by", "created_at")
+    list_display = ("data_asset", "file_name", "row_count", "total_amount", "uploaded_by", "created_at", "undone_at")
     readonly_fields = [f.name for f in RevenueImport._meta.fields]

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from . import selectors, services
 from .models import DataAsset, DataRight, Originator, RevenueImport, RevenueRecord, User
+from .revenue_undo import revenue_import_undo
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -175,9 +176,26 @@ class DataAssetFilter(django_filters.FilterSet):
 
 
 class RevenueImportSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+    undone_by = serializers.CharField(
+        source="undone_by.username", read_only=True, allow_null=True, default=None,
+        help_text=_("Who undid the import; null while its rows stand."),
+    )  # fmt: skip
+
     class Meta:
         model = RevenueImport
-        fields = ["id", "data_asset", "file_name", "sha256", "row_count", "total_amount", "created_at"]
+        fields = [
+            "id",
+            "data_asset",
+            "file_name",
+            "sha256",
+            "row_count",
+            "total_amount",
+            "uploaded_by",
+            "created_at",
+            "undone_at",
+            "undone_by",
+        ]
         read_only_fields = fields
 
 
@@ -345,6 +363,41 @@ class RevenueFilter(django_filters.FilterSet):
     class Meta:
         model = RevenueRecord
         fields = ["data_asset", "revenue_type", "period_from", "period_to"]
+
+
+class RevenueImportFilter(django_filters.FilterSet):
+    data_asset = django_filters.NumberFilter(field_name="data_asset_id")
+
+    class Meta:
+        model = RevenueImport
+        fields = ["data_asset"]
+
+
+class RevenueImportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Revenue files imported for the data assets the user may see; their own company may undo one."""
+
+    model = RevenueImport
+    serializer_class = RevenueImportSerializer
+    filterset_class = RevenueImportFilter
+    ordering_fields = ["created_at"]
+
+    def scoped_queryset(self, user: User) -> QuerySet[RevenueImport]:
+        return selectors.revenue_import_list_for(user)
+
+    @extend_schema(
+        request=None,
+        responses={200: RevenueImportSerializer, **error_responses(403, 404, 409)},
+        description=_(
+            "Delete exactly the revenue rows this import saved. Only the data asset's own company may; refused "
+            "with 409 (code revenue_import_in_use) once a deal past draft uses the data asset, or "
+            "revenue_import_already_undone."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def undo(self, request: Request, pk: str | None = None) -> Response:
+        """Undo one import of the user's company."""
+        revenue_file = revenue_import_undo(actor=request.user, revenue_import=self.get_object())
+        return Response(RevenueImportSerializer(revenue_file).data)
 
 
 class RevenueRecordViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -11,13 +11,14 @@ from deals.compliance.api import ChecklistTemplateViewSet, ComplianceReviewViewS
 from investors.api import InvestorViewSet, RiskProfileViewSet
 from investors.api_book import DealBookView, OrderViewSet, QuestionnaireView
 
-from .api import DataAssetViewSet, DataRightViewSet, OriginatorViewSet, RevenueRecordViewSet
+from .api import DataAssetViewSet, DataRightViewSet, OriginatorViewSet, RevenueImportViewSet, RevenueRecordViewSet
 
 router = DefaultRouter()
 router.register("originators", OriginatorViewSet, basename="originator")
 router.register("data-assets", DataAssetViewSet, basename="data-asset")
 router.register("data-rights", DataRightViewSet, basename="data-right")
 router.register("revenue", RevenueRecordViewSet, basename="revenue")
+router.register("revenue-imports", RevenueImportViewSet, basename="revenue-import")
 router.register("deals", DealViewSet, basename="deal")
 router.register("valuation-runs", ValuationRunViewSet, basename="valuation-run")
 router.register("market-parameters", MarketParametersViewSet, basename="market-parameters")

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .choices import (
     SOE_OWNERSHIP,
@@ -222,7 +223,12 @@ class DataRight(models.Model):
 
 
 class RevenueImport(models.Model):
-    """One accepted revenue file: who uploaded what, when, and how many rows it saved."""
+    """One accepted revenue file: who uploaded what, when, how many rows it saved, and whether it was undone.
+
+    Its rows point back at it (`RevenueRecord.source_import`), so an undo deletes
+    exactly them. The import row itself stays, with who undid it and when, and
+    its history (django-simple-history) records both events.
+    """
 
     data_asset = models.ForeignKey(DataAsset, on_delete=models.CASCADE, related_name="revenue_imports")
     uploaded_by = models.ForeignKey("origination.User", on_delete=models.PROTECT, related_name="+")
@@ -231,14 +237,29 @@ class RevenueImport(models.Model):
     row_count = models.PositiveIntegerField()
     total_amount = models.DecimalField(**MONEY)
     created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey("origination.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    history = HistoricalRecords()
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         verbose_name = _("revenue import")
         verbose_name_plural = _("revenue imports")
+        constraints = [
+            models.CheckConstraint(
+                name="revenue_import_undone_by_and_at",
+                condition=Q(undone_at__isnull=True, undone_by__isnull=True)
+                | Q(undone_at__isnull=False, undone_by__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.row_count} rows)"
+
+    @property
+    def is_undone(self) -> bool:
+        """Its rows were deleted by an undo."""
+        return self.undone_at is not None
 
 
 class RevenueRecord(models.Model):

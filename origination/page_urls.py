@@ -8,5 +8,10 @@ urlpatterns = [
     path("data-assets/", views.data_asset_list, name="data_asset_list"),
     path("data-assets/<int:pk>/", views.data_asset_detail, name="data_asset_detail"),
     path("data-assets/<int:pk>/revenue/upload/", views.revenue_upload, name="revenue_upload"),
+    path(
+        "data-assets/<int:pk>/revenue/imports/<int:import_pk>/undo/",
+        views.revenue_import_undo_view,
+        name="revenue_import_undo",
+    ),
     path("market-data/", include("deals.market_data_urls")),
 ]

@@ -3,15 +3,18 @@
 The file type is decided by its content, never by its name: an .xlsx is a ZIP
 holding an OOXML workbook; a CSV is text in UTF-8 (with or without BOM) or
 GB18030/GBK, as Chinese Excel saves it. The header row names the columns in
-English or Chinese. Every row is checked before anything is written; one bad
-row refuses the file and the error lists every bad row (line, column, reason),
-counting lines as a spreadsheet does (header = line 1).
+English or Chinese. The file's form is checked first (origination/strict_csv.py):
+every data row has exactly the header's fields, quotes are closed, no control
+character or stray byte-order mark; a malformed file is refused naming each
+line at fault, before any value is read, since its values may sit in the wrong
+columns. Then every row is checked before anything is written; one bad row
+refuses the file and the error lists every bad row (line, column, reason),
+counting lines as a spreadsheet does (header = line 1). docs/revenue_import.md
+describes the format and the errors.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -34,6 +37,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import strict_csv
 from .choices import RevenueType
 from .errors import DomainError
 from .models import DataAsset, RevenueImport, RevenueRecord, User
@@ -79,7 +83,6 @@ _SIGNATURES: tuple[tuple[bytes, Any], ...] = (
     (b"Rar!", gettext_lazy("a RAR archive")),
     (b"7z\xbc\xaf", gettext_lazy("a 7-Zip archive")),
 )
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PERIOD_PATTERNS = (
     re.compile(r"(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?)?"),
     re.compile(r"(\d{4})年(\d{1,2})月(?:(\d{1,2})日)?"),
@@ -98,9 +101,11 @@ def _accepted_types() -> str:
 
 
 class RevenueFileError(DomainError):
-    """A revenue file was refused: as a whole (`revenue_file_refused`) or for its rows (`revenue_rows_invalid`)."""
+    """A revenue file was refused: as a whole (`revenue_file_refused`), for its form (`revenue_file_malformed`)
+    or for its rows (`revenue_rows_invalid`)."""
 
     FILE_REFUSED = "revenue_file_refused"
+    MALFORMED = "revenue_file_malformed"
     ROWS_INVALID = "revenue_rows_invalid"
 
     def __init__(
@@ -115,6 +120,13 @@ class RevenueFileError(DomainError):
         return cls(cls.FILE_REFUSED, message, fields={"file": message})
 
     @classmethod
+    def malformed(cls, problems: list[dict[str, Any]]) -> RevenueFileError:
+        """The file's form is broken on some lines (fields shifted, quotes, characters); `rows` lists each line."""
+        problems = sorted(problems, key=lambda found: found["line"])
+        detail = strict_csv.malformed_detail(problems)
+        return cls(cls.MALFORMED, detail, fields={"file": detail, "rows": problems}, row_errors=problems)
+
+    @classmethod
     def rows_invalid(cls, row_errors: list[dict[str, Any]]) -> RevenueFileError:
         """Some rows are wrong; `row_errors` lists each as {"line", "column", "message"}."""
         row_errors = sorted(row_errors, key=lambda error: error["line"])
@@ -125,10 +137,16 @@ class RevenueFileError(DomainError):
 
 @dataclass(frozen=True)
 class _Table:
-    """Rows of a file as (line number, cells); cells are text (CSV) or typed cell values (Excel)."""
+    """Rows of a file as (line number, cells); cells are text (CSV) or typed cell values (Excel).
+
+    `problems` are the lines whose form is broken, found while reading; `csv_text` is the CSV as read (None for
+    a workbook), for the row widths that can only be checked once the header is known.
+    """
 
     rows: list[tuple[int, list[Any]]]
+    problems: list[dict[str, Any]]
     excel_epoch: dt.datetime | None = None
+    csv_text: strict_csv.CsvText | None = None
 
 
 # --- reading the file -------------------------------------------------------------------------------------------
@@ -155,45 +173,18 @@ def _load_table(data: bytes) -> _Table:
         if data.startswith(signature):
             message = _("The file is %(kind)s, which cannot be imported.") % {"kind": kind}
             raise RevenueFileError.file_refused(f"{message} {_accepted_types()}")
-    text = _decode_text(data)
+    text = strict_csv.decode_text(data)
     if text is None:
         message = _("The file is neither CSV text nor an Excel .xlsx workbook.")
         raise RevenueFileError.file_refused(f"{message} {_accepted_types()}")
     return _csv_table(text)
 
 
-def _decode_text(data: bytes) -> str | None:
-    """UTF-8 (BOM or not) first, then GB18030, the superset of the GBK that Chinese Excel writes."""
-    encodings = ("utf-8-sig",) if data.startswith(codecs.BOM_UTF8) else ("utf-8", "gb18030")
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return None if _CONTROL_CHARS.search(text) else text
-    return None
-
-
 def _csv_table(text: str) -> _Table:
-    rows: list[tuple[int, list[Any]]] = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    line = 1
-    try:
-        for cells in reader:
-            rows.append((line, cells))
-            if len(rows) > MAX_DATA_ROWS + 1:
-                raise RevenueFileError.file_refused(_too_many_rows())
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        message = _("The CSV file cannot be read near line %(line)d: %(error)s") % {"line": line, "error": exc}
-        raise RevenueFileError.file_refused(message) from exc
-    return _Table(rows=rows)
-
-
-def _delimiter(text: str) -> str:
-    """Comma unless the first line is clearly split by semicolons or tabs (European or tab-separated exports)."""
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    return max((",", ";", "\t"), key=first_line.count)
+    csv_text = strict_csv.read_records(
+        text, max_records=MAX_DATA_ROWS + 1, too_many=lambda: RevenueFileError.file_refused(_too_many_rows())
+    )
+    return _Table(rows=list(csv_text.rows), problems=list(csv_text.problems), csv_text=csv_text)
 
 
 def _xlsx_table(data: bytes) -> _Table:
@@ -213,6 +204,7 @@ def _xlsx_table(data: bytes) -> _Table:
     if unpacked > MAX_XLSX_UNCOMPRESSED_BYTES:
         raise RevenueFileError.file_refused(_("The workbook is too large once unpacked; split it into smaller files."))
     rows: list[tuple[int, list[Any]]] = []
+    problems: list[dict[str, Any]] = []
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
@@ -224,6 +216,9 @@ def _xlsx_table(data: bytes) -> _Table:
             sheet.reset_dimensions()  # the stored dimension may be missing or wrong in files from other tools
             for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
                 rows.append((line, list(cells)))
+                found = next(filter(None, (strict_csv.cell_text_problem(line, cell) for cell in cells)), None)
+                if found:
+                    problems.append(found)
                 if len(rows) > MAX_DATA_ROWS + 1:
                     raise RevenueFileError.file_refused(_too_many_rows())
             epoch = workbook.epoch
@@ -233,7 +228,7 @@ def _xlsx_table(data: bytes) -> _Table:
         raise
     except Exception as exc:  # openpyxl raises many types (KeyError, ParseError, ValueError...) on a broken file
         raise RevenueFileError.file_refused(f"{unreadable} {_accepted_types()}") from exc
-    return _Table(rows=rows, excel_epoch=epoch)
+    return _Table(rows=rows, problems=problems, excel_epoch=epoch)
 
 
 def _too_many_rows() -> str:
@@ -259,6 +254,37 @@ def _header_index(rows: list[tuple[int, list[Any]]]) -> int:
         if len({_ALIAS_TO_COLUMN.get(_normalise_name(cell)) for cell in cells} - {None}) >= 2:
             return index
     return 0
+
+
+def _is_column_name(value: Any) -> bool:
+    return _normalise_name(value) in _ALIAS_TO_COLUMN
+
+
+def _form_problems(
+    table: _Table, *, header_line: int, header: list[Any], data_rows: list[tuple[int, list[Any]]]
+) -> list[dict[str, Any]]:
+    """Lines whose form is broken: found while reading, a header split by two delimiters, rows of another width."""
+    problems = list(table.problems)
+    if table.csv_text is not None:
+        delimiter = table.csv_text.delimiter
+        other = strict_csv.header_mixes_delimiters(header, delimiter=delimiter, is_column=_is_column_name)
+        if other and header_line not in {found["line"] for found in problems}:
+            problems.append(strict_csv.header_problem(header_line, found=other, expected=delimiter))
+        return problems + strict_csv.width_problems(table.csv_text, header=header, data_rows=data_rows)
+    # A workbook row cannot have its cells shifted, but a value right of the last named column has no column.
+    from openpyxl.utils import get_column_letter
+
+    width = max((index + 1 for index, cell in enumerate(header) if _text(cell)), default=0)
+    at_fault = {found["line"] for found in problems}
+    for line, cells in data_rows:
+        beyond = next((index for index in range(width, len(cells)) if _text(cells[index])), None)
+        if beyond is not None and line not in at_fault:
+            message = _(
+                "This row has a value in column %(column)s, right of the header's last column %(last)s: "
+                "every value belongs under a named column."
+            ) % {"column": get_column_letter(beyond + 1), "last": get_column_letter(max(width, 1))}
+            problems.append(strict_csv.problem(line, message))
+    return problems
 
 
 def _map_header(cells: list[Any]) -> dict[str, int]:
@@ -456,10 +482,16 @@ def _validate_rows(table: _Table) -> tuple[list[_Row], list[dict[str, Any]]]:
     """Every data row checked cell by cell, then for duplicates within the file."""
     filled = [(line, cells) for line, cells in table.rows if any(_text(cell) for cell in cells)]
     if not filled:
+        if table.problems:
+            raise RevenueFileError.malformed(table.problems)
         raise RevenueFileError.file_refused(_("The file is empty."))
     header_index = _header_index(filled)
-    positions = _map_header(filled[header_index][1])
+    header_line, header = filled[header_index]
     data_rows = filled[header_index + 1 :]
+    problems = _form_problems(table, header_line=header_line, header=header, data_rows=data_rows)
+    if problems:
+        raise RevenueFileError.malformed(problems)
+    positions = _map_header(header)
     if not data_rows:
         raise RevenueFileError.file_refused(_("The file has no rows below its header."))
 
@@ -527,7 +559,7 @@ def revenue_import(*, actor: User, data_asset: DataAsset, uploaded_file: Uploade
             errors += _already_stored(data_asset=data_asset, rows=rows)
             if errors:
                 raise RevenueFileError.rows_invalid(errors)
-            revenue_file = RevenueImport.objects.create(
+            revenue_file = RevenueImport(
                 data_asset=data_asset,
                 uploaded_by=actor,
                 file_name=PurePath(uploaded_file.name or "upload").name[:255],
@@ -535,6 +567,8 @@ def revenue_import(*, actor: User, data_asset: DataAsset, uploaded_file: Uploade
                 row_count=len(rows),
                 total_amount=sum((row.amount for row in rows), Decimal("0")),
             )
+            revenue_file._history_user = actor  # type: ignore[attr-defined]  # the history names who imported
+            revenue_file.save()
             RevenueRecord.objects.bulk_create(
                 [
                     RevenueRecord(

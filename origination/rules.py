@@ -36,3 +36,5 @@ def is_staff_of_asset_owner(user, data_asset) -> bool:  # type: ignore[no-untype
 rules.add_rule("origination.manage_originator_data", is_arranger | (is_originator_staff & is_staff_of_originator))
 # Revenue is uploaded by the company that collects it, and no one else.
 rules.add_rule("origination.upload_revenue", is_originator_staff & is_staff_of_asset_owner)
+# An import is undone by the company that uploaded it (any of its originator staff), and no one else.
+rules.add_rule("origination.undo_revenue_import", is_originator_staff & is_staff_of_asset_owner)

@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from deals.choices import PUBLIC_STATES
 
-from .models import DataAsset, DataRight, Originator, RevenueRecord, User
+from .models import DataAsset, DataRight, Originator, RevenueImport, RevenueRecord, User
 
 
 def originator_list_for(user: User) -> QuerySet[Originator]:
@@ -53,6 +53,15 @@ def data_right_list_for(user: User) -> QuerySet[DataRight]:
 def revenue_list_for(user: User) -> QuerySet[RevenueRecord]:
     """Revenue records of the data assets the user may see."""
     return RevenueRecord.objects.filter(data_asset__in=data_asset_list_for(user))
+
+
+def revenue_import_list_for(user: User) -> QuerySet[RevenueImport]:
+    """Revenue imports of the data assets the user may see, newest first; investors see none (raw files, not
+    disclosure)."""
+    qs = RevenueImport.objects.select_related("data_asset", "uploaded_by", "undone_by")
+    if not user.is_authenticated or not user.role or user.is_investor:
+        return qs.none()
+    return qs.filter(data_asset__in=data_asset_list_for(user))
 
 
 def revenue_monthly_totals(*, data_asset: DataAsset) -> list[tuple[str, float]]:

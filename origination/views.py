@@ -12,9 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, F, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from deals.choices import DealStatus
 from deals.models import Tranche
@@ -24,8 +27,15 @@ from investors.selectors import investor_list_for
 from .choices import RightType, Role
 from .errors import DomainError
 from .forms import RevenueUploadForm
-from .models import DataAsset, User
-from .selectors import data_asset_get_for, data_asset_list_for, data_right_list_for, revenue_monthly_totals
+from .models import DataAsset, RevenueImport, User
+from .revenue_undo import revenue_import_undo, revenue_imports_in_use_reason
+from .selectors import (
+    data_asset_get_for,
+    data_asset_list_for,
+    data_right_list_for,
+    revenue_import_list_for,
+    revenue_monthly_totals,
+)
 
 # A right that expires within this many days is flagged before it actually lapses.
 RIGHT_EXPIRY_WARNING_DAYS = 180
@@ -203,8 +213,17 @@ def data_asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "chart_data": {"labels": [month for month, _total in monthly], "values": [total for _m, total in monthly]},
         "revenue_total_display": money(sum((Decimal(str(total)) for _m, total in monthly), Decimal("0"))),
         "may_upload": _may_upload_revenue(user, asset),
+        **_revenue_imports_context(user, asset),
     }
     return render(request, "origination/data_asset_detail.html", context)
+
+
+def _revenue_imports_context(user: User, asset: DataAsset) -> dict[str, Any]:
+    """The asset's imports the user may see, whether the user may undo them, and why not any more."""
+    imports = list(revenue_import_list_for(user).filter(data_asset=asset))
+    may_undo = bool(imports) and rules.test_rule("origination.undo_revenue_import", user, asset)
+    in_use = revenue_imports_in_use_reason(actor=user, data_asset=asset) if may_undo else ""
+    return {"revenue_imports": imports, "may_undo_imports": may_undo, "imports_in_use": in_use}
 
 
 @login_required
@@ -248,3 +267,32 @@ def revenue_upload(request: HttpRequest, pk: int) -> HttpResponse:
             status = 400
     context = {"asset": asset, "form": form, "error": error, "row_errors": row_errors}
     return render(request, "origination/revenue_upload.html", context, status=status)
+
+
+@login_required
+@require_POST
+def revenue_import_undo_view(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse:
+    """Undo one revenue import of an asset (its own company only); the asset's page then tells what happened."""
+    user = request.user
+    asset = _asset_or_404(user, pk)
+    try:
+        revenue_file = revenue_import_list_for(user).get(pk=import_pk, data_asset=asset)
+    except RevenueImport.DoesNotExist:
+        raise Http404(_("No such revenue import.")) from None
+    try:
+        result = revenue_import_undo(actor=user, revenue_import=revenue_file)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "The import of %(file)s was undone: its %(count)d revenue row was deleted.",
+                "The import of %(file)s was undone: its %(count)d revenue rows were deleted.",
+                result.row_count,
+            )
+            % {"count": result.row_count, "file": result.file_name},
+        )
+    url = reverse("data_asset_detail", args=[asset.pk])
+    # The chart, the totals and the list all change: htmx reloads the page rather than patching one part.
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

@@ -8,5 +8,8 @@ urlpatterns = [
     path("data-assets/", views.data_asset_list, name="data_asset_list"),
     path("data-assets/<int:pk>/", views.data_asset_detail, name="data_asset_detail"),
     path("data-assets/<int:pk>/revenue/upload/", views.revenue_upload, name="revenue_upload"),
+    path("data-assets/<int:pk>/edit/", views.data_asset_edit, name="data_asset_edit"),
+    path("data-assets/<int:pk>/rights/<int:right_pk>/remove/", views.data_right_remove, name="data_right_remove"),
+    path("data-assets/<int:pk>/rights/<int:right_pk>/revoke/", views.data_right_revoke, name="data_right_revoke"),
     path("market-data/", include("deals.market_data_urls")),
 ]

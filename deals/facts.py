@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -270,6 +271,8 @@ def _value_display(model: type, name: str, value: Any) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     field = model._meta.get_field(name)
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        return value[:16].replace("T", " ")  # stored in ISO form; the minute is enough to read
     choices = dict(field.flatchoices) if getattr(field, "choices", None) else {}
     return str(choices.get(value, value))
 

@@ -1,5 +1,7 @@
 """Django admin for deals. Status is read-only here: it changes only through the workflow services."""
 
+from typing import Any
+
 from django.contrib import admin
 
 from .models import (
@@ -16,25 +18,41 @@ from .models import (
 )
 
 
-class PoolAssetInline(admin.TabularInline):
-    model = PoolAsset
+def _frozen(deal: Any) -> bool:
+    """A submitted deal is changed only by sending it back (its facts are frozen: docs/frozen_facts.md)."""
+    return deal is not None and deal.pk is not None and not deal.is_editable
+
+
+class _PartInline(admin.TabularInline):
+    """A part of a deal: read-only once the deal is submitted."""
+
     extra = 0
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return not _frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return not _frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return not _frozen(obj) and super().has_delete_permission(request, obj)
+
+
+class PoolAssetInline(_PartInline):
+    model = PoolAsset
     filter_horizontal = ("data_assets",)
 
 
-class TrancheInline(admin.TabularInline):
+class TrancheInline(_PartInline):
     model = Tranche
-    extra = 0
 
 
-class CreditEnhancementInline(admin.TabularInline):
+class CreditEnhancementInline(_PartInline):
     model = CreditEnhancement
-    extra = 0
 
 
-class PledgeInline(admin.TabularInline):
+class PledgeInline(_PartInline):
     model = Pledge
-    extra = 0
 
 
 @admin.register(Deal)
@@ -46,6 +64,12 @@ class DealAdmin(admin.ModelAdmin):
     search_fields = ("name", "originator__name")
     readonly_fields = ("status", "status_changed_at", "created_by", "created_at", "updated_at")
     inlines = [PoolAssetInline, TrancheInline, CreditEnhancementInline, PledgeInline]
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return not _frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return not _frozen(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(AuditEvent)

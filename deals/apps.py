@@ -12,4 +12,5 @@ class DealsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers what the valuation does on the workflow's moves (closing runs when a failure is recorded).
-        from . import valuation_jobs  # noqa: F401
+        # And what a change to a submitted deal's facts does on submit, approval and reopening (docs/frozen_facts.md).
+        from . import facts, valuation_jobs  # noqa: F401

@@ -23,6 +23,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from origination.models import DataAsset, DataRight
+
 from .choices import ALLOWED_TRANSITIONS, TrancheClass
 from .models import AuditEvent, CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
 
@@ -193,6 +195,11 @@ CHANGE_ACTIONS: dict[str, tuple[type[models.Model], str, Any]] = {
     "pledge_added": (Pledge, "added", gettext_lazy("Pledge recorded")),
     "pledge_changed": (Pledge, "changed", gettext_lazy("Pledge filing changed")),
     "pledge_released": (Pledge, "released", gettext_lazy("Pledge released")),
+    # Changes to the facts a submitted deal relies on, recorded on each deal they back (docs/frozen_facts.md).
+    "data_asset_changed": (DataAsset, "changed", gettext_lazy("Data asset changed")),
+    "data_right_added": (DataRight, "added", gettext_lazy("Data right registered")),
+    "data_right_revoked": (DataRight, "revoked", gettext_lazy("Data right revoked")),
+    "data_right_removed": (DataRight, "removed", gettext_lazy("Data right removed")),
 }
 
 
@@ -279,14 +286,40 @@ def _part_text(model: type[models.Model], params: dict[str, Any]) -> str:
         return _("tranche “%(name)s” (#%(id)s)") % values
     if model is Pledge:
         return _("pledge of “%(name)s” (#%(id)s)") % values
+    if model is DataAsset:
+        return _("data asset “%(name)s” (#%(id)s)") % values
+    if model is DataRight:
+        right = _value_text(_field(DataRight, "right_type"), params.get("right_type"))
+        return _("%(right)s of “%(name)s” (certificate %(certificate)s)") % {
+            "right": right[:1].lower() + right[1:],  # inside a sentence
+            "name": values["name"],
+            "certificate": params.get("certificate_no", ""),
+        }
     kind = _value_text(_field(CreditEnhancement, "kind"), params.get("kind"))
     if values["name"]:
         kind = _("%(kind)s, %(provider)s") % {"kind": kind, "provider": values["name"]}
     return _("credit enhancement “%(name)s” (#%(id)s)") % {"name": kind, "id": values["id"]}
 
 
+def _reopen_text(reason: str) -> str:
+    """The platform's reason for reopening a review: the change it was made on, rendered from its parameters."""
+    try:
+        params = json.loads(reason)
+    except ValueError:
+        return reason
+    if not isinstance(params, dict) or params.get("change") not in CHANGE_ACTIONS:
+        return reason
+    change = params.pop("change")
+    inner = audit_reason_text(change, json.dumps(params, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+    return _("A fact the review relied on changed, so the deal is back in the review queue: %(change)s") % {
+        "change": inner
+    }
+
+
 def audit_reason_text(action: str, reason: str) -> str:
     """An event's reason in the active language: a change is rendered from its parameters, a move's reason as typed."""
+    if action == "reopen_review":
+        return _reopen_text(reason)
     spec = CHANGE_ACTIONS.get(action)
     if spec is None or not reason:
         return reason
@@ -307,4 +340,9 @@ def audit_reason_text(action: str, reason: str) -> str:
         return _("Removed %(part)s.") % {"part": part}
     if change == "released":
         return _("Released %(part)s.") % {"part": part}
+    if change == "revoked":
+        return _("Revoked %(part)s: %(reason)s.") % {
+            "part": part,
+            "reason": str(params.get("reason", "")).rstrip(".。"),
+        }
     return _("Changed %(part)s: %(changes)s.") % {"part": part, "changes": changes}

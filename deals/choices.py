@@ -169,6 +169,16 @@ REVIEWABLE_STATES = frozenset(set(S) - {S.DRAFT})
 EDITABLE_STATES = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
 # The arranger's system actor: the worker that finishes a valuation.
 SYSTEM = "system"
+# Once submitted, every fact a deal relies on is frozen for it until compliance sends it back (docs/frozen_facts.md).
+FACTS_FROZEN_STATES = frozenset(
+    {S.SUBMITTED, S.IN_REVIEW, S.COMPLIANCE_APPROVED, S.VALUING, S.VALUED, S.PUBLISHED, S.BOOK_BUILDING, S.ISSUED}
+)
+# A change to the facts of a deal compliance has taken into review or approved sends it back to the review queue.
+REOPEN_ON_FACT_CHANGE_STATES = frozenset(
+    {S.IN_REVIEW, S.COMPLIANCE_APPROVED, S.VALUING, S.VALUED, S.PUBLISHED, S.BOOK_BUILDING}
+)
+# Deals on which a change to their facts is recorded: the frozen ones, and those sent back for changes.
+FACT_CHANGE_RECORDED_STATES = FACTS_FROZEN_STATES | {S.CHANGES_REQUESTED}
 
 
 @dataclass(frozen=True)
@@ -200,5 +210,7 @@ ALLOWED_TRANSITIONS: dict[str, Transition] = {
         Transition("open_book", frozenset({S.PUBLISHED}), S.BOOK_BUILDING, frozenset({Role.ARRANGER}), _("Open book building")),
         Transition("issue", frozenset({S.BOOK_BUILDING}), S.ISSUED, frozenset({Role.ARRANGER}), _("Issue")),
         Transition("withdraw", _WITHDRAWABLE, S.WITHDRAWN, frozenset({Role.ORIGINATOR}), _("Withdraw"), reason_required=True),
+        # Made by the platform (never a button) when a fact the deal relies on changes; the reason names it.
+        Transition("reopen_review", REOPEN_ON_FACT_CHANGE_STATES, S.SUBMITTED, frozenset({SYSTEM}), _("Reopen the review: facts changed"), reason_required=True),
     ]
 }  # fmt: skip

@@ -20,7 +20,8 @@ from origination.models import DataAsset, User
 from origination.services import ensure_owns_originator, full_clean_or_raise
 
 from .audit import audit_append, change_reason
-from .choices import CashSource, DealType, PledgeStatus, PoolAssetKind, RepaymentSource
+from .choices import FACT_CHANGE_RECORDED_STATES, CashSource, DealType, PledgeStatus, PoolAssetKind, RepaymentSource
+from .facts import fact_change_record
 from .models import CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
 from .workflow import _actor_label
 
@@ -406,7 +407,8 @@ def pledge_update(*, actor: User, pledge: Pledge, **fields: Any) -> Pledge:
 
 
 def pledge_release(*, actor: User, pledge: Pledge) -> Pledge:
-    """Release a pledge (the arranger, or the originator while the deal is editable)."""
+    """Release a pledge (the arranger, or the originator while the deal is editable); on a submitted deal it is a
+    change to the deal's facts."""
     with transaction.atomic():
         # The deal first, then the pledge: the same order as every other write of a deal.
         deal = Deal.objects.select_for_update().get(pk=pledge.deal_id)
@@ -417,10 +419,13 @@ def pledge_release(*, actor: User, pledge: Pledge) -> Pledge:
             return pledge
         pledge.status = PledgeStatus.RELEASED
         pledge.save(update_fields=["status"])
-        _record_change(
-            deal=deal,
-            actor=actor,
-            action="pledge_released",
-            reason=change_reason(part=pledge, name=pledge.data_asset.name),
-        )
+        reason = change_reason(part=pledge, name=pledge.data_asset.name)
+        if deal.status in FACT_CHANGE_RECORDED_STATES:
+            # A submitted deal relies on its pledges: the release reopens its review, or after issue raises a
+            # finding (docs/frozen_facts.md).
+            fact_change_record(
+                deals=[deal], actor=actor, action="pledge_released", reason=reason, data_asset_id=pledge.data_asset_id
+            )
+        else:
+            _record_change(deal=deal, actor=actor, action="pledge_released", reason=reason)
     return pledge

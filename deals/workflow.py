@@ -422,3 +422,11 @@ def deal_issue(*, deal: Deal, actor: Any, issue_date: datetime.date | None = Non
 def deal_withdraw(*, deal: Deal, actor: Any, reason: str) -> Deal:
     """Originator withdraws its deal at any state before issue."""
     return _deal_transition(deal_id=deal.pk, action="withdraw", actor=actor, reason=reason)
+
+
+def deal_reopen_review(*, deal: Deal, reason: str) -> Deal:
+    """The platform sends a deal in review or approved back to the review queue: a fact it relies on changed.
+
+    Made by the system, never by a button (deals.facts calls it); `reason` names the change (docs/frozen_facts.md).
+    """
+    return _deal_transition(deal_id=deal.pk, action="reopen_review", actor=None, reason=reason)

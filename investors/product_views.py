@@ -13,6 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from deals.choices import DealStatus
+from deals.compliance.presenters import with_text
 from deals.models import Deal, Tranche
 from deals.selectors import deal_list_for
 from origination.errors import DomainError
@@ -24,7 +26,7 @@ from .matching import build_vocabulary, encode_investors, encode_tranches, iter_
 from .matching_inputs import RATING_SCALE
 from .matching_rules import RISK_LEVEL_ONLY, near_miss_mask
 from .models import Match, MatchRun, RiskProfile
-from .selectors import match_list_for
+from .selectors import fact_notices_for, investor_holds_deal, match_list_for
 from .suitability import above_level, has_confirmed, suitability_confirm, warning_text
 
 
@@ -113,11 +115,20 @@ def _market_deal(request: HttpRequest, pk: int) -> Deal:
     return get_object_or_404(deal_list_for(request.user).filter(status__in=MARKET_STATES), pk=pk)
 
 
+def _product_deal(request: HttpRequest, pk: int) -> Deal:
+    """A deal on the market, or an issued one the investor holds (its page then carries the notices of changes)."""
+    deal = get_object_or_404(deal_list_for(request.user).filter(status__in=MARKET_STATES | {DealStatus.ISSUED}), pk=pk)
+    if deal.status not in MARKET_STATES and not investor_holds_deal(investor_id=request.user.investor_id, deal=deal):
+        raise Http404(_("No such product."))
+    return deal
+
+
 @login_required
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A product: each tranche with its fit for the investor, and the special warning where it is above its level."""
     profile = _investor_profile(request)
-    deal = _market_deal(request, pk)
+    deal = _product_deal(request, pk)
+    on_market = deal.status in MARKET_STATES
     # Every tranche of the deal against this investor, now: each rule's outcome is shown, whatever it fails.
     by_tranche = {m.tranche_id: m for m in _live_near_misses(profile=profile, deal_id=deal.pk, every_pair=True)}
     privacy = deal_privacy_facts(deal_ids=[deal.pk])[deal.pk]
@@ -141,7 +152,14 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         tranche.coupon_pct = percent(tranche.coupon)
         tranches.append(tranche)
-    context = {"deal": deal, "profile": profile, "tranches": tranches, "rating_scale": RATING_SCALE}
+    context = {
+        "deal": deal,
+        "profile": profile,
+        "tranches": tranches,
+        "rating_scale": RATING_SCALE,
+        "on_market": on_market,
+        "fact_notices": with_text(fact_notices_for(request.user, deal)),
+    }
     return render(request, "investors/product_detail.html", context)
 
 

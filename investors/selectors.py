@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from deals.choices import PUBLIC_STATES
+from deals.compliance.models import FactChange
 from deals.models import Deal, Tranche
 from origination.models import User
 
 from .book import BookSummary, Order, book_summary
-from .models import Allocation, IndicationOfInterest, Investor, Match, RiskProfile
+from .models import Allocation, IndicationOfInterest, IndicationStatus, Investor, Match, RiskProfile
 
 
 def investor_list_for(user: User) -> QuerySet[Investor]:
@@ -104,3 +106,34 @@ def match_list_for(user: User) -> QuerySet[Match]:
     if user.is_investor:
         return qs.filter(investor_id=user.investor_id)
     return qs.none()
+
+
+def investor_holds_deal(*, investor_id: int | None, deal: Deal) -> bool:
+    """The investor holds notes of the deal (allotted at issue) or has an order in its book."""
+    if investor_id is None:
+        return False
+    allotted = Allocation.objects.filter(investor_id=investor_id, tranche__deal=deal, amount__gt=0)
+    ordered = IndicationOfInterest.objects.filter(
+        investor_id=investor_id, tranche__deal=deal, status=IndicationStatus.ACTIVE
+    )
+    return allotted.exists() or ordered.exists()
+
+
+def fact_notices_for(user: User, deal: Deal) -> list[FactChange]:
+    """Changes to the facts of a deal made while it was on the market or after issue, oldest first.
+
+    Its investors see them when they hold it (notes allotted, or an order in the
+    book), as do its originator and the arranger (docs/frozen_facts.md).
+    """
+    if not user.is_authenticated:
+        return []
+    if user.is_investor:
+        if not investor_holds_deal(investor_id=user.investor_id, deal=deal):
+            return []
+    elif not (user.is_arranger or (user.is_originator and user.originator_id == deal.originator_id)):
+        return []
+    return list(
+        FactChange.objects.filter(deal=deal, deal_status__in=PUBLIC_STATES)
+        .select_related("deal")
+        .order_by("created_at", "pk")
+    )

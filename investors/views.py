@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from deals.choices import DealType
+from deals.compliance.presenters import with_text
 from deals.models import Deal, Tranche
 from deals.selectors import deal_list_for
 from origination.errors import DomainError
@@ -21,7 +22,7 @@ from origination.views import percent
 from .forms import OrderForm, QuestionnaireForm
 from .models import Investor, RiskProfile
 from .orders import BOOK_OPEN_STATES, order_amend, order_place, order_withdraw
-from .selectors import book_for, investor_list_for, order_list_for
+from .selectors import book_for, fact_notices_for, investor_list_for, order_list_for
 from .services import risk_profile_submit_questionnaire
 
 
@@ -103,7 +104,12 @@ def deal_book(request: HttpRequest, pk: int) -> HttpResponse:
             order.yield_pct = percent(order.yield_rate)
         for allocation in book.allocations:
             allocation.clearing_pct = percent(allocation.clearing_yield)
-    context = {"deal": deal, "books": books, "book_open": deal.status in BOOK_OPEN_STATES}
+    context = {
+        "deal": deal,
+        "books": books,
+        "book_open": deal.status in BOOK_OPEN_STATES,
+        "fact_notices": with_text(fact_notices_for(request.user, deal)),
+    }
     return render(request, "investors/book.html", context)
 
 

@@ -1,7 +1,10 @@
 """Django admin for operators: originators, users, data assets, rights and revenue."""
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import DataAsset, DataRight, Originator, RevenueImport, RevenueRecord, User
 
@@ -25,19 +28,48 @@ class OriginatorAdmin(admin.ModelAdmin):
     search_fields = ("name", "uscc")
 
 
+def backs_submitted_deal(asset: DataAsset | None) -> bool:
+    """The asset backs a deal whose facts are frozen or recorded: it changes only through the platform's services,
+    which version the change and tell each deal (docs/frozen_facts.md)."""
+    if asset is None or asset.pk is None:
+        return False
+    from deals.choices import FACT_CHANGE_RECORDED_STATES
+    from deals.facts import deal_ids_backed_by
+    from deals.models import Deal
+
+    ids = deal_ids_backed_by(data_asset_id=asset.pk)
+    return Deal.objects.filter(pk__in=ids, status__in=FACT_CHANGE_RECORDED_STATES).exists()
+
+
 class DataRightInline(admin.TabularInline):
     model = DataRight
     extra = 0
+    readonly_fields = ("revoked_at", "revocation_reason")
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return not backs_submitted_deal(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return not backs_submitted_deal(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return not backs_submitted_deal(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(DataAsset)
-class DataAssetAdmin(admin.ModelAdmin):
-    """Data assets with their rights."""
+class DataAssetAdmin(SimpleHistoryAdmin):
+    """Data assets with their rights and versions; read-only while a submitted deal relies on them."""
 
     list_display = ("name", "originator", "category", "classification_grade", "has_personal_info", "book_value")
     list_filter = ("category", "classification_grade", "has_personal_info", "accounting_status")
     search_fields = ("name", "originator__name")
     inlines = [DataRightInline]
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return not backs_submitted_deal(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return not backs_submitted_deal(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(RevenueRecord)

@@ -291,8 +291,16 @@ class DataRightSerializer(serializers.ModelSerializer):
             "registry_type",
             "issued_on",
             "expires_on",
+            "revoked_at",
+            "revocation_reason",
         ]
-        read_only_fields = ["id"]
+        read_only_fields = ["id", "revoked_at", "revocation_reason"]
+
+
+class DataRightRevokeSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=500, help_text=_("Why the registration is revoked (cancelled at the registry, recorded in error).")
+    )
 
 
 class DataRightFilter(django_filters.FilterSet):
@@ -305,7 +313,13 @@ class DataRightFilter(django_filters.FilterSet):
 
 @extend_schema_view(
     create=extend_schema(responses={201: DataRightSerializer, **error_responses(400, 403)}),
-    destroy=extend_schema(responses={204: None, **error_responses(403, 404)}),
+    destroy=extend_schema(
+        responses={204: None, **error_responses(403, 404, 409)},
+        description=_(
+            "Delete a right recorded in error. 409 right_backs_submitted_deal while a deal submitted for review or "
+            "issued relies on it (the deals are named): revoke it instead."
+        ),
+    ),
 )
 class DataRightViewSet(
     ScopedViewSetMixin,
@@ -330,6 +344,24 @@ class DataRightViewSet(
 
     def perform_destroy(self, instance: DataRight) -> None:
         services.data_right_delete(actor=self.request.user, data_right=instance)
+
+    @extend_schema(
+        request=DataRightRevokeSerializer,
+        responses={200: DataRightSerializer, **error_responses(400, 403, 404, 409)},
+        description=_(
+            "Revoke the registration: it stays on record, no longer counted as held. On a right a submitted deal "
+            "relies on this is a change to the deal's facts: an audit event on each deal, its review reopened, or "
+            "after issue a finding for compliance and a notice to its investors. 409 right_revoked if already revoked."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str | None = None) -> Response:
+        """Revoke a registration of a right (the versioned way to take away a right a deal relies on)."""
+        right = self.get_object()
+        data = DataRightRevokeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        right = services.data_right_revoke(actor=request.user, data_right=right, reason=data.validated_data["reason"])
+        return Response(DataRightSerializer(right, context=self.get_serializer_context()).data)
 
 
 # --- revenue ---------------------------------------------------------------------------------------------------

@@ -160,6 +160,8 @@ class DataAsset(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Every save is a version: a deal keeps the facts it was reviewed on (docs/frozen_facts.md).
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     QUALITY_FIELDS = (
         "quality_accuracy",
@@ -208,6 +210,10 @@ class DataRight(models.Model):
     registry_type = models.CharField(_("registry type"), max_length=30, choices=RegistryType.choices)
     issued_on = models.DateField(_("issue date"))
     expires_on = models.DateField(_("expiry date"))
+    # A registration that backs a submitted deal is revoked, never deleted: it stays on record (docs/frozen_facts.md).
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revocation_reason = models.CharField(_("reason for revocation"), max_length=500, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["data_asset", "right_type"]
@@ -220,6 +226,11 @@ class DataRight(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_right_type_display()} ({self.certificate_no})"
+
+    @property
+    def is_revoked(self) -> bool:
+        """The registration was revoked: it stays on record but no longer counts as a right held."""
+        return self.revoked_at is not None
 
 
 class RevenueImport(models.Model):

@@ -13,5 +13,8 @@ urlpatterns = [
         views.revenue_import_undo_view,
         name="revenue_import_undo",
     ),
+    path("data-assets/<int:pk>/edit/", views.data_asset_edit, name="data_asset_edit"),
+    path("data-assets/<int:pk>/rights/<int:right_pk>/remove/", views.data_right_remove, name="data_right_remove"),
+    path("data-assets/<int:pk>/rights/<int:right_pk>/revoke/", views.data_right_revoke, name="data_right_revoke"),
     path("market-data/", include("deals.market_data_urls")),
 ]

@@ -10,9 +10,10 @@ from typing import Any
 import rules
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .errors import DomainError
+from .errors import ConflictError, DomainError
 from .models import DataAsset, DataRight, Originator, User
 
 
@@ -48,32 +49,173 @@ def data_asset_create(*, actor: User, originator: Originator, **fields: Any) -> 
     ensure_owns_originator(actor=actor, originator=originator)
     asset = DataAsset(originator=originator, **fields)
     full_clean_or_raise(asset)
+    asset._history_user = actor
     asset.save()
     return asset
 
 
+def _apply_fields(obj: Any, fields: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Set the fields, validate the whole object, and return {field: (old, new)} of what really changed."""
+    before = {name: getattr(obj, name) for name in fields}
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    full_clean_or_raise(obj)
+    return {name: (old, getattr(obj, name)) for name, old in before.items() if old != getattr(obj, name)}
+
+
+def _save_version(obj: Any, *, actor: User, change: str) -> int | None:
+    """Save the row as a new version (django-simple-history keeps every earlier one) and return the version's id."""
+    obj._history_user = actor
+    obj._change_reason = change
+    obj.save()
+    return _latest_version(obj)
+
+
+def _latest_version(obj: Any) -> int | None:
+    return type(obj).history.filter(id=obj.pk).order_by("-history_id").values_list("history_id", flat=True).first()
+
+
 def data_asset_update(*, actor: User, data_asset: DataAsset, **fields: Any) -> DataAsset:
-    """Change a data asset of the actor's company."""
+    """Change a data asset of the actor's company.
+
+    When the asset backs a submitted deal, the change is a new version, an audit
+    event on every deal it backs, and reopens their review or, after issue,
+    raises a finding (deals.facts; docs/frozen_facts.md).
+    """
+    from deals import facts  # deals builds on this app: imported when used
+    from deals.audit import change_reason
+
     ensure_owns_originator(actor=actor, originator=data_asset.originator)
     with transaction.atomic():
+        deals = facts.lock_deals_backed_by(data_asset_id=data_asset.pk)
         asset = DataAsset.objects.select_for_update().get(pk=data_asset.pk)
-        for name, value in fields.items():
-            setattr(asset, name, value)
-        full_clean_or_raise(asset)
-        asset.save()
+        name_before = asset.name
+        changes = _apply_fields(asset, fields)
+        if changes:
+            version = _save_version(asset, actor=actor, change="data_asset_changed")
+            facts.fact_change_record(
+                deals=deals,
+                actor=actor,
+                action="data_asset_changed",
+                reason=change_reason(part=asset, name=name_before, changes=changes),
+                data_asset_id=asset.pk,
+                version=version,
+            )
     return asset
 
 
+# Set only by the revocation, never when a right is recorded.
+_REVOCATION_FIELDS = frozenset({"revoked_at", "revocation_reason"})
+
+
+def _right_reason(right: DataRight, asset_name: str, **extra: Any) -> str:
+    from deals.audit import change_reason
+
+    return change_reason(
+        part=right, name=asset_name, right_type=right.right_type, certificate_no=right.certificate_no, **extra
+    )
+
+
 def data_right_create(*, actor: User, data_asset: DataAsset, **fields: Any) -> DataRight:
-    """Record one of the three data rights of an asset, with its registration."""
+    """Record one of the three data rights of an asset, with its registration (a change to the facts of the
+    submitted deals the asset backs: docs/frozen_facts.md)."""
+    from deals import facts
+
     ensure_owns_originator(actor=actor, originator=data_asset.originator)
-    right = DataRight(data_asset=data_asset, **fields)
-    full_clean_or_raise(right)
-    right.save()
+    refused = sorted(_REVOCATION_FIELDS.intersection(fields))
+    if refused:
+        raise DomainError(
+            "invalid",
+            _("A right is revoked through its revocation, not when it is recorded: %(names)s.")
+            % {"names": ", ".join(refused)},
+            fields={name: _("This field cannot be set here.") for name in refused},
+        )
+    with transaction.atomic():
+        deals = facts.lock_deals_backed_by(data_asset_id=data_asset.pk)
+        right = DataRight(data_asset=data_asset, **fields)
+        full_clean_or_raise(right)
+        version = _save_version(right, actor=actor, change="data_right_added")
+        facts.fact_change_record(
+            deals=deals,
+            actor=actor,
+            action="data_right_added",
+            reason=_right_reason(right, data_asset.name),
+            data_asset_id=data_asset.pk,
+            version=version,
+        )
     return right
 
 
+def _right_label(right: DataRight) -> str:
+    return _("The %(right)s of “%(asset)s” (certificate %(certificate)s)") % {
+        "right": right.get_right_type_display().lower(),
+        "asset": right.data_asset.name,
+        "certificate": right.certificate_no,
+    }
+
+
 def data_right_delete(*, actor: User, data_right: DataRight) -> None:
-    """Remove a data right recorded in error."""
+    """Remove a data right recorded in error; refused (409) while a submitted deal relies on it: revoke it instead."""
+    from deals import facts
+
     ensure_owns_originator(actor=actor, originator=data_right.data_asset.originator)
-    data_right.delete()
+    with transaction.atomic():
+        deals = facts.lock_deals_backed_by(data_asset_id=data_right.data_asset_id)
+        right = DataRight.objects.select_for_update().select_related("data_asset").get(pk=data_right.pk)
+        facts.ensure_deletable(
+            deals=deals,
+            what=_right_label(right),
+            instead=_(
+                "Revoke it instead: the registration stays on record, and the review of each deal is reopened "
+                "(or, once issued, a finding is raised)."
+            ),
+            code="right_backs_submitted_deal",
+        )
+        reason = _right_reason(right, right.data_asset.name)
+        asset_id = right.data_asset_id
+        right._history_user = actor
+        right._change_reason = "data_right_removed"
+        right.delete()
+        # Only deals sent back for changes remain here: the removal is recorded for their next review.
+        facts.fact_change_record(
+            deals=deals, actor=actor, action="data_right_removed", reason=reason, data_asset_id=asset_id
+        )
+
+
+def data_right_revoke(*, actor: User, data_right: DataRight, reason: str) -> DataRight:
+    """Revoke a registration (cancelled at its registry, or recorded in error): it stays on record, no longer held.
+
+    The way to take away a right a submitted deal relies on: a new version, an
+    audit event on each deal, and their review reopened or, after issue, a
+    finding raised (docs/frozen_facts.md).
+    """
+    from deals import facts
+
+    ensure_owns_originator(actor=actor, originator=data_right.data_asset.originator)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            "reason_required", _("Give a reason."), fields={"reason": _("Say why the registration is revoked.")}
+        )
+    with transaction.atomic():
+        deals = facts.lock_deals_backed_by(data_asset_id=data_right.data_asset_id)
+        right = DataRight.objects.select_for_update().select_related("data_asset").get(pk=data_right.pk)
+        if right.is_revoked:
+            raise ConflictError(
+                "right_revoked",
+                _("%(right)s was already revoked on %(date)s.")
+                % {"right": _right_label(right), "date": right.revoked_at.date().isoformat()},
+            )
+        right.revoked_at = timezone.now()
+        right.revocation_reason = reason
+        full_clean_or_raise(right)
+        version = _save_version(right, actor=actor, change="data_right_revoked")
+        facts.fact_change_record(
+            deals=deals,
+            actor=actor,
+            action="data_right_revoked",
+            reason=_right_reason(right, right.data_asset.name, reason=reason),
+            data_asset_id=right.data_asset_id,
+            version=version,
+        )
+    return right

@@ -24,10 +24,11 @@ from deals.models import Tranche
 from deals.selectors import deal_list_for, deal_status_counts_for, pledge_list_for
 from investors.selectors import investor_list_for
 
+from . import services
 from .choices import RightType, Role
 from .errors import DomainError
-from .forms import RevenueUploadForm
-from .models import DataAsset, RevenueImport, User
+from .forms import DataAssetForm, RevenueUploadForm, RightRevocationForm
+from .models import DataAsset, DataRight, RevenueImport, User
 from .revenue_undo import revenue_import_undo, revenue_imports_in_use_reason
 from .selectors import (
     data_asset_get_for,
@@ -89,8 +90,11 @@ def _compliance_home(user: User) -> dict[str, Any]:
         .order_by(F("status_changed_at").asc(nulls_first=True), "created_at", "pk")
     )
     counts = deal_status_counts_for(user)
+    from deals.compliance.presenters import fact_findings_for
+
     return {
         "queue": queue,
+        "fact_findings": fact_findings_for(user),
         "decided": [
             (status, counts.get(status.value, 0))
             for status in (DealStatus.CHANGES_REQUESTED, DealStatus.REJECTED, DealStatus.COMPLIANCE_APPROVED)
@@ -179,6 +183,17 @@ def data_asset_list(request: HttpRequest) -> HttpResponse:
     return render(request, "origination/data_asset_list.html", {"assets": assets})
 
 
+def _may_manage(user: User, asset: DataAsset) -> bool:
+    """The asset's own company's staff (or the arranger) change it and its rights."""
+    return rules.test_rule("origination.manage_originator_data", user, asset.originator)
+
+
+def _frozen_deals(user: User, asset: DataAsset) -> list[Any]:
+    from deals.facts import frozen_deals_backed_by
+
+    return frozen_deals_backed_by(data_asset_id=asset.pk, visible=deal_list_for(user))
+
+
 def _rights_by_type(user: User, asset: DataAsset) -> list[dict[str, Any]]:
     """The three separated rights, in their fixed order, with the registrations recorded for each (may be none)."""
     today = timezone.localdate()
@@ -214,6 +229,9 @@ def data_asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "revenue_total_display": money(sum((Decimal(str(total)) for _m, total in monthly), Decimal("0"))),
         "may_upload": _may_upload_revenue(user, asset),
         **_revenue_imports_context(user, asset),
+        "may_manage": _may_manage(user, asset),
+        "frozen_deals": _frozen_deals(user, asset),
+        "revocation_form": RightRevocationForm(),
     }
     return render(request, "origination/data_asset_detail.html", context)
 
@@ -224,6 +242,86 @@ def _revenue_imports_context(user: User, asset: DataAsset) -> dict[str, Any]:
     may_undo = bool(imports) and rules.test_rule("origination.undo_revenue_import", user, asset)
     in_use = revenue_imports_in_use_reason(actor=user, data_asset=asset) if may_undo else ""
     return {"revenue_imports": imports, "may_undo_imports": may_undo, "imports_in_use": in_use}
+
+
+def _after_fact_change(request: HttpRequest, asset: DataAsset, since: datetime.datetime, done: str) -> None:
+    """Say what was saved and what it did to the deals the asset backs (docs/frozen_facts.md)."""
+    from deals.facts import fact_change_summary, fact_changes_made
+
+    consequences = fact_change_summary(fact_changes_made(data_asset_id=asset.pk, actor=request.user, since=since))
+    messages.success(request, f"{done} {consequences}".strip())
+
+
+@login_required
+def data_asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a data asset; when submitted deals rely on it, the page says what the change will do to them."""
+    user = request.user
+    asset = _asset_or_404(user, pk)
+    if not _may_manage(user, asset):
+        raise Http404(_("No such data asset."))
+    # The form works on a copy: the service reads the asset afresh under its lock.
+    form = DataAssetForm(request.POST if request.method == "POST" else None, instance=_asset_or_404(user, pk))
+    if request.method == "POST" and form.is_valid():
+        since = timezone.now()
+        try:
+            services.data_asset_update(
+                actor=user, data_asset=asset, **{name: form.cleaned_data[name] for name in form.fields}
+            )
+        except DomainError as exc:
+            for name, problem in (exc.fields or {"__all__": exc.detail}).items():
+                problems = problem if isinstance(problem, list | tuple) else [problem]
+                for message in problems:
+                    form.add_error(name if name in form.fields else None, str(message))
+        else:
+            _after_fact_change(request, asset, since, _("Data asset saved."))
+            return redirect("data_asset_detail", pk=asset.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"asset": asset, "form": form, "frozen_deals": _frozen_deals(user, asset)}
+    return render(request, "origination/data_asset_form.html", context, status=status)
+
+
+def _right_or_404(user: User, asset: DataAsset, right_pk: int) -> DataRight:
+    right = data_right_list_for(user).filter(pk=right_pk, data_asset=asset).first()
+    if right is None or not _may_manage(user, asset):
+        raise Http404(_("No such data right."))
+    return right
+
+
+@login_required
+@require_POST
+def data_right_remove(request: HttpRequest, pk: int, right_pk: int) -> HttpResponse:
+    """Delete a right recorded in error; refused, with why, while a submitted deal relies on it."""
+    user = request.user
+    asset = _asset_or_404(user, pk)
+    right = _right_or_404(user, asset, right_pk)
+    since = timezone.now()
+    try:
+        services.data_right_delete(actor=user, data_right=right)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        _after_fact_change(request, asset, since, _("Data right deleted."))
+    return redirect(f"{reverse('data_asset_detail', args=[asset.pk])}#rights-h")
+
+
+@login_required
+@require_POST
+def data_right_revoke(request: HttpRequest, pk: int, right_pk: int) -> HttpResponse:
+    """Revoke a registration: it stays on record, and the deals relying on it are told (docs/frozen_facts.md)."""
+    user = request.user
+    asset = _asset_or_404(user, pk)
+    right = _right_or_404(user, asset, right_pk)
+    form = RightRevocationForm(request.POST)
+    since = timezone.now()
+    try:
+        if not form.is_valid():
+            raise DomainError("reason_required", _("Say why the registration is revoked."))
+        services.data_right_revoke(actor=user, data_right=right, reason=form.cleaned_data["reason"])
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        _after_fact_change(request, asset, since, _("Data right revoked; it stays on record."))
+    return redirect(f"{reverse('data_asset_detail', args=[asset.pk])}#rights-h")
 
 
 @login_required

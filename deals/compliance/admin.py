@@ -11,7 +11,15 @@ from typing import Any
 
 from django.contrib import admin
 
-from .models import AutomaticFinding, ChecklistTemplate, ChecklistTemplateItem, ComplianceReview, Evidence, ReviewItem
+from .models import (
+    AutomaticFinding,
+    ChecklistTemplate,
+    ChecklistTemplateItem,
+    ComplianceReview,
+    Evidence,
+    FactChange,
+    ReviewItem,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -82,3 +90,12 @@ class AutomaticFindingAdmin(ReadOnlyAdmin):
 
     list_display = ("review", "rule", "subject", "severity", "raised_at", "cleared_at")
     list_filter = ("rule", "severity")
+
+
+@admin.register(FactChange)
+class FactChangeAdmin(ReadOnlyAdmin):
+    """Changes to the facts of submitted deals and what they did (docs/frozen_facts.md)."""
+
+    list_display = ("deal", "action", "deal_status", "outcome", "actor", "created_at", "resolved_at")
+    list_filter = ("outcome", "action")
+    search_fields = ("deal__name",)

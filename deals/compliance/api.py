@@ -22,6 +22,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from deals.api import DealDetailSerializer
+from deals.audit import audit_action_label
+from deals.facts import fact_change_text, facts_differences
 from deals.selectors import deal_get_for
 from origination.api import ScopedViewSetMixin, error_responses
 from origination.models import User
@@ -31,7 +33,15 @@ from . import selectors, services
 from .checks import finding_message
 from .choices import DECISIONS, IN_PROGRESS_STATES, ItemOutcome, Severity
 from .export import XLSX, review_workbook_response
-from .models import AutomaticFinding, ChecklistTemplate, ChecklistTemplateItem, ComplianceReview, Evidence, ReviewItem
+from .models import (
+    AutomaticFinding,
+    ChecklistTemplate,
+    ChecklistTemplateItem,
+    ComplianceReview,
+    Evidence,
+    FactChange,
+    ReviewItem,
+)
 from .views import evidence_file_response
 
 _TEXT_FIELDS = ["title", "question", "legal_basis", "evidence_required"]
@@ -139,13 +149,58 @@ class ReviewListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class FactChangeSerializer(serializers.ModelSerializer):
+    """A change to a fact the deal relies on: what changed (language-neutral `params`, rendered `text`) and what it
+    did to the deal (`outcome`)."""
+
+    action_label = serializers.SerializerMethodField()
+    text = serializers.SerializerMethodField()
+    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+    resolved_by = serializers.CharField(source="resolved_by.username", read_only=True, default=None)
+    is_open = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = FactChange
+        fields = ["id", "deal", "data_asset", "action", "action_label", "text", "params", "version", "deal_status",
+                  "outcome", "finding", "actor", "created_at", "is_open", "resolved_at", "resolved_by",
+                  "resolution"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_action_label(self, change: FactChange) -> str:
+        return audit_action_label(change.action)
+
+    def get_text(self, change: FactChange) -> str:
+        return fact_change_text(change)
+
+
+class FactDifferenceSerializer(serializers.Serializer):
+    subject = serializers.CharField()
+    field = serializers.CharField()
+    as_reviewed = serializers.CharField()
+    now = serializers.CharField()
+
+
 class ReviewDetailSerializer(ReviewListSerializer):
     items = serializers.SerializerMethodField()
     legal_risk = serializers.SerializerMethodField()
+    facts_changed = serializers.SerializerMethodField(
+        help_text=_("Each fact that differs from the record the review relied on (at facts_reviewed_at): as then, now.")
+    )
+    fact_changes = serializers.SerializerMethodField()
 
     class Meta(ReviewListSerializer.Meta):
-        fields = [*ReviewListSerializer.Meta.fields, "legal_risk", "items"]
+        fields = [*ReviewListSerializer.Meta.fields, "legal_risk", "facts_reviewed_at", "facts_changed",
+                  "fact_changes", "items"]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(FactDifferenceSerializer(many=True))
+    def get_facts_changed(self, review: ComplianceReview) -> list[dict[str, Any]]:
+        return FactDifferenceSerializer(facts_differences(review=review), many=True).data
+
+    @extend_schema_field(FactChangeSerializer(many=True))
+    def get_fact_changes(self, review: ComplianceReview) -> list[dict[str, Any]]:
+        return FactChangeSerializer(FactChange.objects.filter(deal_id=review.deal_id).order_by("-created_at", "-pk"),
+                                    many=True).data  # fmt: skip
 
     @extend_schema_field(ReviewItemSerializer(many=True))
     def get_items(self, review: ComplianceReview) -> list[dict[str, Any]]:
@@ -173,6 +228,10 @@ class AssessmentWriteSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=ItemOutcome.choices)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False, allow_blank=True, default="")
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+
+
+class ResolutionSerializer(serializers.Serializer):
+    resolution = serializers.CharField(max_length=10_000, help_text=_("What was assessed and done."))
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -212,7 +271,8 @@ class ComplianceReviewViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet)
         return selectors.review_list_with_counts_for(user).order_by("deal__status_changed_at", "pk")
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
-        return {"list": ReviewListSerializer, "decision": DecisionSerializer}.get(self.action, ReviewDetailSerializer)
+        return {"list": ReviewListSerializer, "decision": DecisionSerializer,
+                "resolve_fact_change": ResolutionSerializer}.get(self.action, ReviewDetailSerializer)  # fmt: skip
 
     def _review(self, *, refresh: bool = True) -> ComplianceReview:
         review = self.get_object()
@@ -251,6 +311,26 @@ class ComplianceReviewViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet)
         data.is_valid(raise_exception=True)
         deal = services.review_decide(actor=request.user, deal=review.deal, **data.validated_data)
         return Response(DealDetailSerializer(deal_get_for(request.user, deal.pk), context={"request": request}).data)
+
+    @extend_schema(
+        request=ResolutionSerializer,
+        responses={200: FactChangeSerializer, **_WRITE_ERRORS},
+        description=_("The officer closes the finding a change to the facts of an issued deal raised, saying what was "
+                      "assessed and done; 409 finding_not_open if it is not an open finding."),
+    )  # fmt: skip
+    @action(detail=True, methods=["post"], url_path=r"fact-changes/(?P<change_pk>\d+)/resolve")
+    def resolve_fact_change(self, request: Request, pk: str | None = None, change_pk: str | None = None) -> Response:
+        """Close the finding a change after issue raised."""
+        review = self._review(refresh=False)
+        change = selectors.fact_change_list_for(request.user).filter(deal_id=review.deal_id, pk=change_pk).first()
+        if change is None:
+            raise Http404
+        data = ResolutionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        change = services.fact_change_resolve(
+            actor=request.user, fact_change=change, resolution=data.validated_data["resolution"]
+        )
+        return Response(FactChangeSerializer(change).data)
 
 
 class ReviewItemViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

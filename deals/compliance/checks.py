@@ -12,6 +12,7 @@ number). `collect_violations` is read-only; the service
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deals.audit import audit_reason_text
 from deals.choices import CashSource, DealStatus, PledgeStatus
 from deals.models import Deal, Pledge, PoolAsset
 from origination.choices import ClassificationGrade, RightType
@@ -105,7 +107,8 @@ def _documents_on_file(review: ComplianceReview) -> set[tuple[str, int | None]]:
 
 def _right_violations(deal: Deal, assets: list[DataAsset], maturity: dt.date) -> list[Violation]:
     latest: dict[tuple[int, str], DataRight] = {}
-    for right in DataRight.objects.filter(data_asset__in=assets).order_by("expires_on", "pk"):
+    # A revoked registration stays on record but is no longer a right held (docs/frozen_facts.md).
+    for right in DataRight.objects.filter(data_asset__in=assets, revoked_at__isnull=True).order_by("expires_on", "pk"):
         latest[(right.data_asset_id, right.right_type)] = right  # the last one expires latest
     names = {asset.pk: asset.name for asset in assets}
     # Each of the three separated rights ("Data 20 Articles", arts. (3) to (5)) must be registered for the asset.
@@ -270,6 +273,12 @@ def finding_message(finding: AutomaticFinding | Violation) -> str:
             "The claim on “%(claim)s” is secured by data, but none of its data assets (%(assets)s) has an active "
             "pledge to this deal: pledge it and file the pledge (Civil Code art. 440)."
         ) % {"claim": d.get("claim", ""), "assets": asset}
+    if rule == R.FACTS_CHANGED_AFTER_ISSUE:
+        change = json.dumps(d.get("params") or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return _(
+            "A fact the issued deal relies on changed after issue: %(change)s Assess its effect on the notes and on "
+            "the investors, who see it on the product page."
+        ) % {"change": audit_reason_text(d.get("action", ""), change)}
     if rule == R.PLEDGED_TO_ANOTHER_DEAL:
         return _("“%(asset)s” is also pledged to the active deal “%(deal)s”.") % {
             "asset": asset,

@@ -70,6 +70,15 @@ class FindingRule(models.TextChoices):
     PLEDGE_NOT_FILED = "pledge_not_filed", _("Pledge without a registry filing")
     DATA_SECURED_NOT_PLEDGED = "data_secured_not_pledged", _("Data-secured claim without an active pledge of its data")
     RIGHT_MISSING = "right_missing", _("Data asset without one of its three data rights")
+    FACTS_CHANGED_AFTER_ISSUE = "facts_changed_after_issue", _("A fact of the issued deal changed")
+
+
+class FactChangeOutcome(models.TextChoices):
+    """What a change to its frozen facts did to a deal (docs/frozen_facts.md)."""
+
+    RECORDED = "recorded", _("Recorded for the review")
+    REVIEW_REOPENED = "review_reopened", _("Review reopened")
+    FINDING_RAISED = "finding_raised", _("Finding raised")
 
 
 # The review is being worked: the platform keeps its automatic findings up to date and the originator may answer.

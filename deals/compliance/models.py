@@ -19,6 +19,7 @@ from deals.choices import DealType
 from .choices import (
     ChecklistSection,
     EvidenceStatus,
+    FactChangeOutcome,
     FindingRule,
     ItemOutcome,
     Responder,
@@ -31,6 +32,7 @@ __all__ = [
     "ChecklistTemplateItem",
     "ComplianceReview",
     "Evidence",
+    "FactChange",
     "ItemAnswer",
     "ItemAssessment",
     "ReviewItem",
@@ -131,6 +133,9 @@ class ComplianceReview(models.Model):
     template = models.ForeignKey(ChecklistTemplate, on_delete=models.PROTECT, related_name="reviews")
     submissions = models.PositiveSmallIntegerField(_("times submitted"), default=0)
     checked_at = models.DateTimeField(_("automatic checks last run"), null=True, blank=True)
+    # The deal's facts (data assets, rights, pledges) as submitted, then as approved: what the review relied on.
+    facts_as_reviewed = models.JSONField(_("facts as reviewed"), default=dict, blank=True)
+    facts_reviewed_at = models.DateTimeField(_("facts recorded at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -291,3 +296,46 @@ class AutomaticFinding(models.Model):
     @property
     def is_open(self) -> bool:
         return self.cleared_at is None
+
+
+class FactChange(models.Model):
+    """A change to a fact a submitted deal relies on (a data asset, right or pledge), and what it did to the deal.
+
+    `action` is the audit code of the change and `params` its language-neutral
+    parameters (the same as the audit event's reason); `version` is the
+    history row that keeps the changed object as it became. Open until the
+    officer approves the deal again or, after issue, closes its finding.
+    """
+
+    deal = models.ForeignKey("deals.Deal", on_delete=models.PROTECT, related_name="fact_changes")
+    data_asset = models.ForeignKey(
+        "origination.DataAsset", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("change"), max_length=50)
+    params = models.JSONField(default=dict)
+    version = models.PositiveIntegerField(_("version"), null=True, blank=True)
+    deal_status = models.CharField(_("deal status at the change"), max_length=30)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=FactChangeOutcome.choices)
+    finding = models.OneToOneField(
+        AutomaticFinding, on_delete=models.PROTECT, null=True, blank=True, related_name="fact_change"
+    )
+    actor = models.ForeignKey("origination.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "origination.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+
+    class Meta:
+        ordering = ["deal", "created_at", "id"]
+        verbose_name = _("fact change")
+        verbose_name_plural = _("fact changes")
+        indexes = [models.Index(fields=["deal", "resolved_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.deal_id} {self.action} ({self.outcome})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

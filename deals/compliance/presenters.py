@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from deals.facts import fact_change_text
+
 from .checks import finding_message
 from .choices import CLOSED_OUTCOMES, ChecklistSection, ItemOutcome
 from .models import AutomaticFinding, ChecklistTemplateItem, Evidence, ItemAnswer, ItemAssessment, ReviewItem
+from .selectors import open_fact_findings_for
 
 
 @dataclass
@@ -104,3 +107,16 @@ def sections(rows: list[ItemRow]) -> list[tuple[str, list[ItemRow]]]:
     for row in rows:
         grouped.setdefault(row.template_item.section, []).append(row)
     return [(str(ChecklistSection(key).label), value) for key, value in grouped.items()]
+
+
+def with_text(changes: Any) -> list[Any]:
+    """Changes to a deal's facts, each with `text`: what changed, in the reader's language."""
+    rows = list(changes)
+    for change in rows:
+        change.text = fact_change_text(change)
+    return rows
+
+
+def fact_findings_for(user: Any) -> list[Any]:
+    """Open findings raised by changes to the facts of issued deals, with their text (the officer's list)."""
+    return with_text(open_fact_findings_for(user))

@@ -19,7 +19,7 @@ from origination.models import User
 
 from .choices import CLOSED_OUTCOMES, SEVERITY_ORDER, ItemOutcome
 from .legal_risk import LegalRisk, base_stop_probability_life, legal_risk
-from .models import AutomaticFinding, ComplianceReview, Evidence, ItemAnswer, ItemAssessment, ReviewItem
+from .models import AutomaticFinding, ComplianceReview, Evidence, FactChange, ItemAnswer, ItemAssessment, ReviewItem
 
 
 def review_list_for(user: User) -> QuerySet[ComplianceReview]:
@@ -38,6 +38,24 @@ def evidence_list_for(user: User) -> QuerySet[Evidence]:
     """Evidence files of the reviews the user may see (another company's are never among them)."""
     return Evidence.objects.filter(item__review__in=review_list_for(user)).select_related(
         "item__template_item", "item__review__deal", "data_asset", "uploaded_by"
+    )
+
+
+def fact_change_list_for(user: User) -> QuerySet[FactChange]:
+    """Changes to the facts of the deals whose review the user may see (investors see notices instead), newest first."""
+    if not user.is_authenticated or not user.role or user.is_investor:
+        return FactChange.objects.none()
+    return (
+        FactChange.objects.filter(deal__in=deal_list_for(user))
+        .select_related("deal", "actor", "resolved_by", "finding")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def open_fact_findings_for(user: User) -> QuerySet[FactChange]:
+    """Findings raised by changes after issue that the officer has not closed, oldest first (the officer's list)."""
+    return (
+        fact_change_list_for(user).filter(finding__isnull=False, resolved_at__isnull=True).order_by("created_at", "pk")
     )
 
 
@@ -103,6 +121,7 @@ def review_queue_for(user: User) -> list[Deal]:
             ),
             open_cp=_count(ReviewItem.objects.filter(open_conditions_precedent_q(), review__deal=deal), "review"),
             not_assessed=_count(ReviewItem.objects.filter(review__deal=deal, outcome=""), "review"),
+            open_fact_changes=_count(FactChange.objects.filter(deal=deal, resolved_at__isnull=True), "deal"),
         )
         .annotate(open_findings=F("open_automatic") + F("officer_findings"))
         .order_by(F("status_changed_at").asc(nulls_first=True), "created_at", "pk")

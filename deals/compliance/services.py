@@ -30,6 +30,8 @@ from .choices import (
     DECISIONS,
     IN_PROGRESS_STATES,
     EvidenceStatus,
+    FactChangeOutcome,
+    FindingRule,
     ItemOutcome,
     Severity,
 )
@@ -39,6 +41,7 @@ from .models import (
     ChecklistTemplate,
     ComplianceReview,
     Evidence,
+    FactChange,
     ItemAnswer,
     ItemAssessment,
     ReviewItem,
@@ -98,9 +101,12 @@ def review_refresh(*, review: ComplianceReview) -> tuple[int, int]:
         # One refresh of a review at a time (two page views at once must not raise the same finding twice).
         ComplianceReview.objects.select_for_update().only("pk").get(pk=review.pk)
         wanted = {(v.rule, v.subject): v for v in collect_violations(review)}
+        # A fact changed after issue is closed by the officer, never by the checks (docs/frozen_facts.md).
         open_now = {
             (f.rule, f.subject): f
-            for f in AutomaticFinding.objects.select_for_update().filter(review=review, cleared_at__isnull=True)
+            for f in AutomaticFinding.objects.select_for_update()
+            .filter(review=review, cleared_at__isnull=True)
+            .exclude(rule=FindingRule.FACTS_CHANGED_AFTER_ISSUE)
         }
         items = dict(review.items.values_list("template_item__code", "pk"))
         cleared = [f.pk for key, f in open_now.items() if key not in wanted]
@@ -376,3 +382,48 @@ def review_decide(*, actor: User, deal: Deal, decision: str, reason: str = "") -
     if decision not in DECISIONS:
         raise DomainError("unknown_action", _("There is no review decision called '%(d)s'.") % {"d": decision})
     return workflow.deal_transition(deal=deal, action=decision, actor=actor, reason=reason)
+
+
+# --- facts changed after issue (docs/frozen_facts.md) ---------------------------------------------------------
+
+
+def fact_change_finding_raise(*, deal: Deal, fact_change: FactChange) -> AutomaticFinding:
+    """A fact of an issued deal changed: raise a high finding on its review for the officer (inside the change's
+    transaction, the deal locked). The review is built if the deal was issued before reviews existed."""
+    review = ComplianceReview.objects.filter(deal=deal).first() or _review_build(deal=deal)
+    return AutomaticFinding.objects.create(
+        review=review,
+        rule=FindingRule.FACTS_CHANGED_AFTER_ISSUE,
+        subject=f"change:{fact_change.pk}",
+        data_asset_id=fact_change.data_asset_id,
+        severity=Severity.HIGH,
+        details={
+            "asset": fact_change.params.get("name", ""),
+            "action": fact_change.action,
+            "params": fact_change.params,
+        },
+        raised_at=fact_change.created_at,
+    )
+
+
+def fact_change_resolve(*, actor: User, fact_change: FactChange, resolution: str) -> FactChange:
+    """The officer closes the finding a change after issue raised, saying what was assessed and done."""
+    if not rules.test_rule("compliance.assess_review", actor):
+        raise DomainError("forbidden", _("Only compliance officers close findings."), status=403)
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise DomainError(
+            "invalid",
+            _("Say what was assessed and done."),
+            fields={"resolution": _("This field is required.")},
+        )
+    with transaction.atomic():
+        _lock_deal(fact_change.deal_id)
+        change = FactChange.objects.select_for_update().get(pk=fact_change.pk)
+        if change.outcome != FactChangeOutcome.FINDING_RAISED or change.resolved_at is not None:
+            raise ConflictError("finding_not_open", _("This finding is not open."))
+        now = timezone.now()
+        change.resolved_at, change.resolved_by, change.resolution = now, actor, resolution
+        change.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+        AutomaticFinding.objects.filter(pk=change.finding_id, cleared_at__isnull=True).update(cleared_at=now)
+    return change

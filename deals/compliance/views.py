@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from deals import workflow
 from deals.choices import ALLOWED_TRANSITIONS
+from deals.facts import facts_differences
 from deals.models import Deal
 from deals.selectors import deal_list_for
 from origination.errors import DomainError
@@ -29,7 +30,7 @@ from .evidence import ACCEPT_ATTRIBUTE, open_stored
 from .export import review_workbook_response
 from .forms import AssessmentForm, DecisionForm, EvidenceForm, RightRenewalForm
 from .models import ComplianceReview, ReviewItem
-from .presenters import item_rows, sections
+from .presenters import fact_findings_for, item_rows, sections, with_text
 
 
 def _deal_or_404(user: User, pk: int) -> Deal:
@@ -106,6 +107,14 @@ def _review_page(
         "evidence_accept": ACCEPT_ATTRIBUTE,
     }
     risk = context["legal_risk"].risk
+    changes = with_text(selectors.fact_change_list_for(user).filter(deal=deal))
+    context.update(
+        {
+            "facts_changed": facts_differences(review=review),
+            "fact_changes": changes,
+            "may_resolve": rules.test_rule("compliance.assess_review", user),
+        }
+    )
     context["haircut_pct"] = f"{risk.haircut * 100:.1f}"
     context["stop_pct"] = f"{risk.regulatory_stop_probability_life * 100:.1f}"
     return render(request, "deals/compliance/review.html", context, status=status)
@@ -127,7 +136,27 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     # Keep the counts current: the data behind a finding may have changed since the last check.
     for review in selectors.review_list_for(user).filter(deal__status__in=IN_PROGRESS_STATES):
         services.review_refresh(review=review)
-    return render(request, "deals/compliance/queue.html", {"queue": selectors.review_queue_for(user)})
+    context = {"queue": selectors.review_queue_for(user), "fact_findings": fact_findings_for(user)}
+    return render(request, "deals/compliance/queue.html", context)
+
+
+@login_required
+@require_POST
+def fact_change_resolve(request: HttpRequest, pk: int, change_pk: int) -> HttpResponse:
+    """The officer closes the finding a change after issue raised, saying what was assessed and done."""
+    deal = _deal_or_404(request.user, pk)
+    change = selectors.fact_change_list_for(request.user).filter(deal=deal, pk=change_pk).first()
+    if change is None:
+        raise Http404(_("No such change."))
+    try:
+        services.fact_change_resolve(
+            actor=request.user, fact_change=change, resolution=request.POST.get("resolution", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("Finding closed."))
+    return redirect(f"{reverse('compliance_review', args=[deal.pk])}#facts-changed")
 
 
 def _item_or_404(user: User, deal: Deal, item_pk: int) -> ReviewItem:

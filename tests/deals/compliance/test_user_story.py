@@ -112,17 +112,20 @@ def test_officer_requests_changes_originator_fixes_and_answers_officer_approves(
     # The deal page's audit log shows each step, and the whole log verifies.
     audit = carol.get(reverse("deal_detail", args=[deal.pk])).context["audit_rows"]
     steps = [(row["action"], row["to_status"]) for row in audit]
-    assert steps[-6:] == [
+    # The renewed right is a change to the facts of the deal it backs, recorded for the next review.
+    assert steps[-7:] == [
         ("Submit for review", "submitted"),
         ("Start review", "in_review"),
         ("Request changes", "changes_requested"),
+        ("Data right registered", "changes_requested"),
         ("Submit for review", "submitted"),
         ("Start review", "in_review"),
         ("Approve", "compliance_approved"),
     ]
-    assert [row["actor"]["name"] for row in audit[-5:]] == [
+    assert [row["actor"]["name"] for row in audit[-6:]] == [
         "Carol Sun",
         "Carol Sun",
+        "Bob Lin",
         "Bob Lin",
         "Carol Sun",
         "Carol Sun",

@@ -584,7 +584,7 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
     def audit(self, request: Request, pk: str | None = None) -> Response:
         """The deal's hash-chained audit log, oldest first."""
         deal = self._visible_deal()
-        events = selectors.audit_events_for(request.user, deal)
+        events = selectors.audit_log_for(request.user, deal)
         return Response(AuditEventSerializer(events, many=True).data)
 
 

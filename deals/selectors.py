@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from origination.choices import SOE_OWNERSHIP
 from origination.models import User
+from origination.selectors import may_read_counterparties
 
 from .choices import PUBLIC_STATES, REVIEWABLE_STATES, DealStatus, DealType, TrancheClass
 from .models import AuditEvent, CreditEnhancement, Deal, Pledge, PoolAsset, Tranche, ValuationRun
@@ -39,17 +42,26 @@ def deal_list_for(user: User) -> QuerySet[Deal]:
 
 
 def deal_get_for(user: User, pk: int) -> Deal:
-    """One deal the user may see, with its parts prefetched; DoesNotExist otherwise (a 404)."""
-    return (
+    """One deal the user may see, with its parts prefetched; DoesNotExist otherwise (a 404).
+
+    A reader who may not know the originator's counterparties (investors) gets
+    the pool's obligors as numbered labels: a licence stream's obligor is the
+    licensee itself.
+    """
+    deal = (
         deal_list_for(user)
         .prefetch_related(
-            Prefetch("pool_assets", queryset=PoolAsset.objects.prefetch_related("data_assets")),
+            Prefetch("pool_assets", queryset=PoolAsset.objects.prefetch_related("data_assets").order_by("pk")),
             Prefetch("tranches", queryset=Tranche.objects.order_by("payment_priority")),
             Prefetch("credit_enhancements", queryset=CreditEnhancement.objects.all()),
             Prefetch("pledges", queryset=Pledge.objects.select_related("data_asset")),
         )
         .get(pk=pk)
     )
+    if not may_read_counterparties(user):
+        for number, pool_asset in enumerate(deal.pool_assets.all(), start=1):
+            pool_asset.obligor = _("Obligor %(number)d") % {"number": number}
+    return deal
 
 
 def pool_asset_list_for(user: User) -> QuerySet[PoolAsset]:
@@ -82,6 +94,38 @@ def audit_events_for(user: User, deal: Deal) -> QuerySet[AuditEvent]:
     if not deal_list_for(user).filter(pk=deal.pk).exists():
         return AuditEvent.objects.none()
     return AuditEvent.objects.filter(deal=deal).order_by("sequence")
+
+
+def _without_obligor(action: str, reason: str) -> str:
+    """A pool asset change's stored parameters with the obligor's name withheld (other reasons as they are)."""
+    if not action.startswith("pool_asset_"):
+        return reason
+    try:
+        params = json.loads(reason)
+    except ValueError:
+        return reason
+    if not isinstance(params, dict):
+        return reason
+    withheld = _("obligor withheld")
+    if "name" in params:
+        params["name"] = withheld
+    if isinstance(params.get("changes"), dict) and "obligor" in params["changes"]:
+        params["changes"]["obligor"] = [withheld, withheld]
+    return json.dumps(params, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def audit_log_for(user: User, deal: Deal) -> list[AuditEvent]:
+    """The audit log of a deal as the user may read it, oldest first, with each event's actor.
+
+    For a reader who may not know the originator's counterparties (investors),
+    a pool asset's change does not name its obligor: the event's reason is
+    redacted in memory, for display only (the stored, hashed event is unchanged).
+    """
+    events = list(audit_events_for(user, deal).select_related("actor__originator", "actor__investor"))
+    if not may_read_counterparties(user):
+        for event in events:
+            event.reason = _without_obligor(event.action, event.reason)
+    return events
 
 
 def deal_status_counts_for(user: User) -> dict[str, int]:

@@ -38,7 +38,7 @@ from .forms import (
 )
 from .models import Deal, Tranche
 from .selectors import (
-    audit_events_for,
+    audit_log_for,
     credit_enhancement_list_for,
     deal_get_for,
     deal_list_for,
@@ -84,7 +84,7 @@ def actor_display(actor: User | None) -> dict[str, str]:
 
 
 def _audit_rows(user: User, deal: Deal) -> list[dict[str, Any]]:
-    events = audit_events_for(user, deal).select_related("actor__originator", "actor__investor")
+    events = audit_log_for(user, deal)
     return [
         {
             "sequence": event.sequence,

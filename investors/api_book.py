@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -72,14 +72,29 @@ class OrderSerializer(serializers.ModelSerializer):
     tranche = ScopedPrimaryKeyField(selector=tranche_list_for, model=Tranche)
     investor_name = serializers.CharField(source="investor.name", read_only=True)
     deal = serializers.IntegerField(source="tranche.deal_id", read_only=True)
+    held_reasons = serializers.SerializerMethodField(
+        help_text=_(
+            "Why a held order was not allotted at issue (its investor's mandate or suitability then), "
+            "for the investor and the arranger; empty otherwise."
+        )
+    )
 
     class Meta:
         model = IndicationOfInterest
         fields = [
             "id", "investor", "investor_name", "deal", "tranche", "amount", "yield_rate", "status",
-            "supersedes", "created_at", "closed_at",
+            "supersedes", "created_at", "closed_at", "held_reasons",
         ]  # fmt: skip
         read_only_fields = ["id", "investor", "status", "supersedes", "created_at", "closed_at"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_held_reasons(self, order: IndicationOfInterest) -> list[str]:
+        """The reasons in words, to the order's investor and the arranger (they name the investor's profile)."""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not selectors.may_read_order_reasons(user, order):
+            return []
+        return order.held_reason_texts
 
 
 class OrderChangeSerializer(serializers.Serializer):
@@ -107,7 +122,7 @@ class OrderViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
             amount=body.validated_data["amount"],
             yield_rate=body.validated_data["yield_rate"],
         )
-        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(order).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=OrderChangeSerializer, responses={201: OrderSerializer, **error_responses(400, 403, 404, 409)}
@@ -118,14 +133,14 @@ class OrderViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         body = OrderChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         order = orders.order_amend(actor=request.user, order=self.get_object(), **body.validated_data)  # type: ignore[arg-type]
-        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(order).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: OrderSerializer, **error_responses(403, 404, 409)})
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         """Withdraw the order while the book is open."""
         order = orders.order_withdraw(actor=request.user, order=self.get_object())  # type: ignore[arg-type]
-        return Response(OrderSerializer(order).data)
+        return Response(self.get_serializer(order).data)
 
 
 class DealBookView(APIView):
@@ -141,18 +156,18 @@ class DealBookView(APIView):
             {
                 "deal": deal.pk,
                 "status": deal.status,
-                "tranches": [_book_json(b) for b in selectors.book_for(user, deal)],
+                "tranches": [_book_json(b, request) for b in selectors.book_for(user, deal)],
             }
         )
 
 
-def _book_json(book: selectors.TrancheBook) -> dict[str, Any]:
+def _book_json(book: selectors.TrancheBook, request: Request) -> dict[str, Any]:
     summary = book.summary
     return {
         "tranche": book.tranche.pk,
         "name": book.tranche.name,
         "size": str(book.tranche.size),
-        "orders": OrderSerializer(book.orders, many=True).data,
+        "orders": OrderSerializer(book.orders, many=True, context={"request": request}).data,
         "summary": None
         if summary is None
         else {

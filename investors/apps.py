@@ -11,7 +11,7 @@ class InvestorsConfig(AppConfig):
     verbose_name = _("Investors")
 
     def ready(self) -> None:
-        # Registers the suitability check every order must pass, and the matching triggers.
-        from . import hooks, suitability  # noqa: F401
+        # Registers the matching triggers and the allotment at issue.
+        from . import hooks
 
         hooks.connect()

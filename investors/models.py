@@ -80,11 +80,16 @@ class RiskProfile(models.Model):
 
 
 class IndicationStatus(models.TextChoices):
-    """An order is active until amended (superseded), withdrawn or allocated at issue."""
+    """An order is active until amended (superseded), withdrawn, allotted at issue, or held at issue.
+
+    Held: at issue the order no longer met its investor's mandate or suitability
+    (investors/suitability.py); it is not allotted, and its reasons are kept.
+    """
 
     ACTIVE = "active", _("Active")
     SUPERSEDED = "superseded", _("Amended")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    HELD = "held", _("Held at issue")
 
 
 class IndicationOfInterest(models.Model):
@@ -112,6 +117,8 @@ class IndicationOfInterest(models.Model):
     created_by = models.ForeignKey("origination.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Why a held order was not allotted: investors.mandate.Breach dicts, read in words by `held_reason_texts`.
+    held_reasons = models.JSONField(_("why held at issue"), default=list, blank=True)
 
     class Meta:
         ordering = ["tranche", "yield_rate", "created_at"]
@@ -126,6 +133,13 @@ class IndicationOfInterest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.investor} {self.amount} @ {self.yield_rate}"
+
+    @property
+    def held_reason_texts(self) -> list[str]:
+        """Why the order was held at issue, in the active language (empty unless held)."""
+        from .mandate import breach_text
+
+        return [breach_text(b) for b in self.held_reasons or []]
 
 
 class Allocation(models.Model):

@@ -1,9 +1,15 @@
-"""Writes of the book: investors place, amend and withdraw orders; the book is allotted at issue."""
+"""Writes of the book: investors place, amend and withdraw orders; the book is allotted at issue.
+
+A new or amended order must be within the investor's mandate and, above its
+risk tolerance, follow a confirmed special warning (investors/suitability.py),
+against the profile as it is when the order is written. At issue every active
+order is checked again: one that no longer stands is held, with its reasons,
+and not allotted.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,18 +21,10 @@ from origination.errors import ConflictError, DomainError
 from origination.models import User
 
 from .book import DEFAULT_UNIT, Order, allocate, book_summary
-from .models import Allocation, IndicationOfInterest, IndicationStatus, Investor, RiskProfile
+from .models import Allocation, IndicationOfInterest, IndicationStatus, Investor
+from .suitability import ensure_order_allowed, order_breaches
 
 BOOK_OPEN_STATES = frozenset({DealStatus.PUBLISHED, DealStatus.BOOK_BUILDING})
-
-# Set by the suitability module: `check(investor, tranche) -> None` raising DomainError when a warning is due.
-_SUITABILITY_CHECKS: list[Any] = []
-
-
-def register_suitability_check(check: Any) -> None:
-    """Add a check every new or amended order must pass (the suitability warning rule)."""
-    if check not in _SUITABILITY_CHECKS:
-        _SUITABILITY_CHECKS.append(check)
 
 
 def _ensure_investor(actor: User) -> Investor:
@@ -36,10 +34,8 @@ def _ensure_investor(actor: User) -> Investor:
 
 
 def _validate_order(*, investor: Investor, tranche: Tranche, amount: Decimal, yield_rate: Decimal) -> None:
+    """The order's own figures, then the investor's mandate and the suitability warning, as they are now."""
     fields: dict[str, str] = {}
-    profile = RiskProfile.objects.filter(investor=investor).first()
-    if profile is None:
-        raise DomainError("risk_profile_missing", _("Fill in the risk questionnaire before registering interest."))
     if amount <= 0:
         fields["amount"] = _("The amount must be more than zero.")
     elif amount % DEFAULT_UNIT:
@@ -48,15 +44,11 @@ def _validate_order(*, investor: Investor, tranche: Tranche, amount: Decimal, yi
         fields["amount"] = _("The tranche is %(size)s CNY; the order cannot be larger.") % {
             "size": f"{tranche.size:,.2f}"
         }
-    elif not (profile.ticket_min <= amount <= profile.ticket_max):
-        fields["amount"] = _("Your mandate allows tickets of %(low)s to %(high)s CNY.") % {
-            "low": f"{profile.ticket_min:,.0f}",
-            "high": f"{profile.ticket_max:,.0f}",
-        }
     if not (Decimal("0") < yield_rate < Decimal("0.5")):
         fields["yield_rate"] = _("Give the yield as a fraction between 0 and 0.5 (e.g. 0.0210 for 2.10 %).")
     if fields:
         raise DomainError("invalid", " ".join(fields.values()), fields=fields)
+    ensure_order_allowed(investor=investor, tranche=tranche, amount=amount)
 
 
 def _lock_open_tranche(tranche: Tranche) -> Tranche:
@@ -76,8 +68,6 @@ def order_place(*, actor: User, tranche: Tranche, amount: Decimal, yield_rate: D
     with transaction.atomic():
         tranche = _lock_open_tranche(tranche)
         _validate_order(investor=investor, tranche=tranche, amount=amount, yield_rate=yield_rate)
-        for check in _SUITABILITY_CHECKS:
-            check(investor=investor, tranche=tranche)
         if IndicationOfInterest.objects.filter(
             investor=investor, tranche=tranche, status=IndicationStatus.ACTIVE
         ).exists():
@@ -102,7 +92,11 @@ def _own_active_order(actor: User, order: IndicationOfInterest) -> IndicationOfI
 def order_amend(
     *, actor: User, order: IndicationOfInterest, amount: Decimal, yield_rate: Decimal
 ) -> IndicationOfInterest:
-    """Replace an active order by a new one; the old one is kept, marked amended."""
+    """Replace an active order by a new one; the old one is kept, marked amended.
+
+    The new order passes the same checks as a new one, against the investor's
+    profile as it is now (a tolerance lowered since the first order counts).
+    """
     with transaction.atomic():
         tranche = _lock_open_tranche(order.tranche)
         old = _own_active_order(actor, order)
@@ -131,15 +125,39 @@ def order_withdraw(*, actor: User, order: IndicationOfInterest) -> IndicationOfI
         return old
 
 
+def _hold_unsuitable(orders: list[IndicationOfInterest], tranche: Tranche) -> list[IndicationOfInterest]:
+    """Hold, with their reasons, the orders that no longer stand against their investor's current profile.
+
+    Returns the orders that do, which go on to allotment.
+    """
+    standing = []
+    for order in orders:
+        breaches = order_breaches(investor=order.investor, tranche=tranche, amount=order.amount)
+        if not breaches:
+            standing.append(order)
+            continue
+        order.status = IndicationStatus.HELD
+        order.held_reasons = [b.as_dict() for b in breaches]
+        order.closed_at = timezone.now()
+        order.save(update_fields=["status", "held_reasons", "closed_at"])
+    return standing
+
+
 def book_allocate(*, deal: Deal) -> list[Allocation]:
     """At issue: allot each tranche's active orders pro rata at the clearing yield, in units of 100,000 CNY.
 
-    Called inside the issue transition, which holds the deal's lock. A fully
-    covered book sets the tranche's coupon to its clearing yield.
+    Called inside the issue transition, which holds the deal's lock. Each order
+    is first checked against its investor's profile as it is at issue: one
+    outside the mandate, or above the investor's tolerance without the warning
+    confirmed at its current level, is held with its reasons and not allotted.
+    A fully covered book sets the tranche's coupon to its clearing yield.
     """
     created: list[Allocation] = []
-    for tranche in Tranche.objects.filter(deal=deal).order_by("payment_priority"):
-        orders = list(IndicationOfInterest.objects.filter(tranche=tranche, status=IndicationStatus.ACTIVE))
+    for tranche in Tranche.objects.select_related("deal").filter(deal=deal).order_by("payment_priority"):
+        active = IndicationOfInterest.objects.select_related("investor").filter(
+            tranche=tranche, status=IndicationStatus.ACTIVE
+        )
+        orders = _hold_unsuitable(list(active.select_for_update(of=("self",))), tranche)
         if not orders:
             continue
         book = [Order(order_id=o.pk, amount=o.amount, yield_rate=o.yield_rate) for o in orders]

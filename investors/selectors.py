@@ -50,6 +50,11 @@ def order_list_for(user: User) -> QuerySet[IndicationOfInterest]:
     return _book_scope(IndicationOfInterest.objects.select_related("investor", "tranche", "tranche__deal"), user)
 
 
+def may_read_order_reasons(user: User, order: IndicationOfInterest) -> bool:
+    """Why an order was held names its investor's profile: the investor's own staff and the arranger read it."""
+    return user.is_authenticated and (user.is_arranger or (user.is_investor and user.investor_id == order.investor_id))
+
+
 def allocation_list_for(user: User) -> QuerySet[Allocation]:
     """Allocations the user may see, scoped like orders."""
     return _book_scope(Allocation.objects.select_related("investor", "tranche", "tranche__deal"), user)

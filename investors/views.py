@@ -17,13 +17,16 @@ from deals.compliance.presenters import with_text
 from deals.models import Deal, Tranche
 from deals.selectors import deal_list_for
 from origination.errors import DomainError
+from origination.models import User
 from origination.views import percent
 
 from .forms import OrderForm, QuestionnaireForm
-from .models import Investor, RiskProfile
+from .mandate import breach_text
+from .models import IndicationOfInterest, Investor, RiskProfile
 from .orders import BOOK_OPEN_STATES, order_amend, order_place, order_withdraw
-from .selectors import book_for, fact_notices_for, investor_list_for, order_list_for
+from .selectors import book_for, fact_notices_for, investor_list_for, may_read_order_reasons, order_list_for
 from .services import risk_profile_submit_questionnaire
+from .suitability import order_breaches
 
 
 def risk_profile_display(investor: Investor | None) -> tuple[RiskProfile | None, list[str]]:
@@ -102,6 +105,7 @@ def deal_book(request: HttpRequest, pk: int) -> HttpResponse:
         book.clearing_pct = percent(book.summary.clearing_yield) if book.summary else None
         for order in book.orders:
             order.yield_pct = percent(order.yield_rate)
+            order.reasons = _order_reasons(request.user, order, book_open=deal.status in BOOK_OPEN_STATES)
         for allocation in book.allocations:
             allocation.clearing_pct = percent(allocation.clearing_yield)
     context = {
@@ -111,6 +115,20 @@ def deal_book(request: HttpRequest, pk: int) -> HttpResponse:
         "fact_notices": with_text(fact_notices_for(request.user, deal)),
     }
     return render(request, "investors/book.html", context)
+
+
+def _order_reasons(user: User, order: IndicationOfInterest, *, book_open: bool) -> list[str]:
+    """For the order's investor and the arranger: why a held order was not allotted, or, while the book is open,
+    why an active order would be held at issue if nothing changes (its investor's profile as it is now)."""
+    if not may_read_order_reasons(user, order):
+        return []
+    if order.status == "held":
+        return order.held_reason_texts
+    if order.status == "active" and book_open:
+        return [
+            breach_text(b) for b in order_breaches(investor=order.investor, tranche=order.tranche, amount=order.amount)
+        ]
+    return []
 
 
 @login_required
@@ -140,6 +158,8 @@ def order_submit(request: HttpRequest, pk: int, tranche_pk: int) -> HttpResponse
             messages.success(request, _("Your order was amended; the previous one is kept in the record."))
     except DomainError as exc:
         messages.error(request, exc.detail)
+        if exc.code == "suitability_warning_required":
+            messages.info(request, exc.fields["tranche"])
     return redirect("deal_book", pk=deal.pk)
 
 

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from . import selectors, services
+from .errors import DomainError
 from .models import DataAsset, DataRight, Originator, RevenueImport, RevenueRecord, User
 from .revenue_undo import revenue_import_undo
 
@@ -203,6 +204,48 @@ class RevenueUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text=_("CSV or Excel file of monthly revenue rows."))
 
 
+class MonthlyRevenueSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text=_("Month, YYYY-MM."))
+    total = serializers.DecimalField(max_digits=18, decimal_places=2, help_text=_("Revenue of the month (CNY)."))
+
+
+class RevenueSummarySerializer(serializers.Serializer):
+    """A data asset's revenue as aggregates that name no counterparty: what everyone who sees the asset reads."""
+
+    data_asset = serializers.IntegerField()
+    months = serializers.IntegerField(help_text=_("Months with revenue recorded."))
+    monthly = MonthlyRevenueSerializer(many=True, help_text=_("Revenue per month, oldest first."))
+    total = serializers.DecimalField(max_digits=18, decimal_places=2, help_text=_("Revenue over all months (CNY)."))
+    counterparties = serializers.IntegerField(help_text=_("Counterparties that paid anything."))
+    top_counterparty_share = serializers.DecimalField(
+        max_digits=5, decimal_places=4, allow_null=True, help_text=_("The largest counterparty's share of revenue.")
+    )
+    top5_share = serializers.DecimalField(
+        max_digits=5, decimal_places=4, allow_null=True, help_text=_("The five largest counterparties' share.")
+    )
+    hhi = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        allow_null=True,
+        help_text=_("Herfindahl-Hirschman index of the counterparties' shares (0-1)."),
+    )
+
+
+def revenue_summary_data(data_asset: DataAsset) -> dict[str, Any]:
+    """The summary of an asset the user may see, as the serializer reads it."""
+    summary = selectors.revenue_summary(data_asset=data_asset)
+    return {
+        "data_asset": data_asset.pk,
+        "months": summary.months,
+        "monthly": [{"month": month, "total": total} for month, total in summary.monthly],
+        "total": summary.total,
+        "counterparties": summary.counterparties,
+        "top_counterparty_share": summary.top_counterparty_share,
+        "top5_share": summary.top5_share,
+        "hhi": summary.hhi,
+    }
+
+
 @extend_schema_view(
     create=extend_schema(responses={201: DataAssetSerializer, **error_responses(400, 403)}),
     partial_update=extend_schema(responses={200: DataAssetUpdateSerializer, **error_responses(400, 403, 404)}),
@@ -228,6 +271,8 @@ class DataAssetViewSet(
             return DataAssetUpdateSerializer
         if self.action == "revenue_upload":
             return RevenueUploadSerializer
+        if self.action == "revenue_summary":
+            return RevenueSummarySerializer
         return DataAssetSerializer
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
@@ -271,6 +316,12 @@ class DataAssetViewSet(
             actor=request.user, data_asset=data_asset, uploaded_file=upload.validated_data["file"]
         )
         return Response(RevenueImportSerializer(revenue_file).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: RevenueSummarySerializer, **error_responses(404)})
+    @action(detail=True, methods=["get"], url_path="revenue-summary")
+    def revenue_summary(self, request: Request, pk: str | None = None) -> Response:
+        """The asset's revenue as aggregates: monthly totals, number of counterparties, concentration; no names."""
+        return Response(RevenueSummarySerializer(revenue_summary_data(self.get_object())).data)
 
 
 # --- data rights -----------------------------------------------------------------------------------------------
@@ -432,13 +483,35 @@ class RevenueImportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(RevenueImportSerializer(revenue_file).data)
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: RevenueRecordSerializer(many=True), **error_responses(403)}),
+    retrieve=extend_schema(responses={200: RevenueRecordSerializer, **error_responses(403, 404)}),
+)
 class RevenueRecordViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """Monthly revenue records of the data assets the user may see."""
+    """Monthly revenue rows, with counterparty and contract, of the data assets the user may see.
+
+    For the originator (its own assets), compliance and the arranger. Investors
+    are refused (403 revenue_rows_not_disclosed): they read each asset's
+    aggregates at /api/data-assets/{id}/revenue-summary/.
+    """
 
     model = RevenueRecord
     serializer_class = RevenueRecordSerializer
     filterset_class = RevenueFilter
     ordering_fields = ["period", "amount"]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if not selectors.may_read_counterparties(request.user):  # type: ignore[arg-type]
+            raise DomainError(
+                "revenue_rows_not_disclosed",
+                _(
+                    "Revenue rows name the originator's counterparties and contracts and are not disclosed to "
+                    "investors. Read each data asset's monthly totals, number of counterparties and concentration "
+                    "at /api/data-assets/{id}/revenue-summary/."
+                ),
+                status=403,
+            )
 
     def scoped_queryset(self, user: User) -> QuerySet[RevenueRecord]:
         return selectors.revenue_list_for(user)

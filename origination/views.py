@@ -36,6 +36,7 @@ from .selectors import (
     data_right_list_for,
     revenue_import_list_for,
     revenue_monthly_totals,
+    revenue_summary,
 )
 
 # A right that expires within this many days is flagged before it actually lapses.
@@ -214,6 +215,7 @@ def data_asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     asset = _asset_or_404(user, pk)
     monthly = revenue_monthly_totals(data_asset=asset)
+    summary = revenue_summary(data_asset=asset)
     scores = [
         {"label": DataAsset._meta.get_field(field).verbose_name, "value": getattr(asset, field)}
         for field in DataAsset.QUALITY_FIELDS
@@ -227,6 +229,8 @@ def data_asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "monthly": monthly,
         "chart_data": {"labels": [month for month, _total in monthly], "values": [total for _m, total in monthly]},
         "revenue_total_display": money(sum((Decimal(str(total)) for _m, total in monthly), Decimal("0"))),
+        "revenue_counterparties": summary.counterparties,
+        "revenue_top_share_pct": percent(summary.top_counterparty_share),
         "may_upload": _may_upload_revenue(user, asset),
         **_revenue_imports_context(user, asset),
         "may_manage": _may_manage(user, asset),

@@ -16,7 +16,9 @@ M = Decimal("1000000")
 @pytest.fixture
 def tranche():
     deal = DealFactory(status="published", target_size=10 * M)
-    return Tranche.objects.create(deal=deal, name="A", tranche_class="senior", size=10 * M, payment_priority=1)
+    return Tranche.objects.create(
+        deal=deal, name="A", tranche_class="senior", size=10 * M, payment_priority=1, implied_rating="AAA"
+    )
 
 
 def _investor():

@@ -35,9 +35,12 @@ def test_originator_never_sees_another_companys_revenue(client_for, user_a, user
     assert_error(client.get(f"/api/revenue/{other_record.pk}/"), 404, "not_found")
 
 
-def test_investor_sees_no_revenue_of_unpublished_assets(client_for, investor_staff, user_a):
-    add_monthly_revenue(DataAssetFactory(originator=user_a.originator), 3)
-    assert _results(client_for(investor_staff).get("/api/revenue/")) == []
+def test_investor_reads_no_revenue_row_and_no_summary_of_unpublished_assets(client_for, investor_staff, user_a):
+    asset = DataAssetFactory(originator=user_a.originator)
+    add_monthly_revenue(asset, 3)
+    client = client_for(investor_staff)
+    assert_error(client.get("/api/revenue/"), 403, "revenue_rows_not_disclosed")
+    assert_error(client.get(f"/api/data-assets/{asset.pk}/revenue-summary/"), 404, "not_found")
 
 
 def test_revenue_filters_by_asset_and_period_range_inclusive(client_for, user_a):

@@ -19,7 +19,9 @@ M = Decimal("1000000")
 @pytest.fixture
 def deal():
     deal = DealFactory(status="book_building", target_size=10 * M)
-    Tranche.objects.create(deal=deal, name="A", tranche_class="senior", size=10 * M, payment_priority=1)
+    Tranche.objects.create(
+        deal=deal, name="A", tranche_class="senior", size=10 * M, payment_priority=1, implied_rating="AAA"
+    )
     return deal
 
 

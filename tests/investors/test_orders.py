@@ -17,9 +17,11 @@ M = Decimal("1000000")
 @pytest.fixture
 def tranche():
     deal = DealFactory(status="book_building", target_size=10 * M)
+    # Rated AAA by its valuation: the investors' minimum rating (AA by default) reads the platform's rating.
     return Tranche.objects.create(
-        deal=deal, name="A", tranche_class="senior", size=10 * M, coupon=Decimal("0.0220"), payment_priority=1
-    )
+        deal=deal, name="A", tranche_class="senior", size=10 * M, coupon=Decimal("0.0220"), payment_priority=1,
+        implied_rating="AAA",
+    )  # fmt: skip
 
 
 def _investor(ticket_min=M, ticket_max=50 * M):
@@ -36,18 +38,18 @@ def test_order_within_the_mandate_is_registered(tranche):
 
 
 @pytest.mark.parametrize(
-    ("amount", "message"),
+    ("amount", "code", "message"),
     [
-        (Decimal("250000"), "units of 100,000"),
-        (11 * M, "cannot be larger"),
-        (Decimal("500000"), "tickets of 1,000,000 to 50,000,000"),
+        (Decimal("250000"), "invalid", "units of 100,000"),
+        (11 * M, "invalid", "cannot be larger"),
+        (Decimal("500000"), "outside_mandate", "tickets of 1,000,000 to 50,000,000"),
     ],
 )
-def test_order_outside_limits_is_refused_with_the_reason(tranche, amount, message):
+def test_order_outside_limits_is_refused_with_the_reason(tranche, amount, code, message):
     user = _investor()
     with pytest.raises(DomainError) as exc:
         order_place(actor=user, tranche=tranche, amount=amount, yield_rate=Decimal("0.0205"))
-    assert exc.value.code == "invalid"
+    assert exc.value.code == code
     assert message in exc.value.fields["amount"]
     assert not IndicationOfInterest.objects.exists()
 

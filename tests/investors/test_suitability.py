@@ -18,7 +18,13 @@ M = Decimal("1000000")
 def _tranche(level):
     deal = DealFactory(status="published", target_size=10 * M)
     return Tranche.objects.create(
-        deal=deal, name="B", tranche_class="mezzanine", size=10 * M, payment_priority=1, product_risk_level=level
+        deal=deal,
+        name="B",
+        tranche_class="mezzanine",
+        size=10 * M,
+        payment_priority=1,
+        implied_rating="AAA",
+        product_risk_level=level,
     )
 
 

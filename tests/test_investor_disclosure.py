@@ -26,7 +26,7 @@ from deals.models import CreditEnhancement, Pledge, PoolAsset, Tranche, Valuatio
 from investors.match_jobs import match_execute
 from investors.models import IndicationOfInterest, MatchRun
 from investors.orders import order_place
-from origination.models import DataAsset, DataRight, RevenueRecord
+from origination.models import DataAsset, DataRight, RevenueImport, RevenueRecord
 from tests.deals.valuation_page_fixtures import approve, value
 from tests.factories import InvestorFactory, RiskProfileFactory, investor_user, submittable_deal
 
@@ -126,6 +126,9 @@ def _candidates(deal, asset) -> dict[str, list[int]]:
         "part_pk": every,
         "item_pk": every,
         "evidence_pk": every,
+        "right_pk": list(DataRight.objects.filter(data_asset=asset).values_list("pk", flat=True)),
+        "change_pk": every,
+        "import_pk": list(RevenueImport.objects.filter(data_asset=asset).values_list("pk", flat=True)) or every,
     }
 
 

@@ -77,3 +77,14 @@ def data_right_delete(*, actor: User, data_right: DataRight) -> None:
     """Remove a data right recorded in error."""
     ensure_owns_originator(actor=actor, originator=data_right.data_asset.originator)
     data_right.delete()
+
+
+def user_tokens_revoke(*, user: User) -> int:
+    """Delete every API token of the user (knox); returns how many there were.
+
+    Called when the password changes or the account is deactivated (origination.signals), and by logout-all.
+    """
+    from knox.models import get_token_model
+
+    deleted, _rows = get_token_model().objects.filter(user=user).delete()
+    return deleted

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
@@ -18,6 +20,7 @@ from deals.models import AuditEvent, Deal, Pledge
 from deals.selectors import deal_list_for, market_summary
 from deals.workflow import deal_submission_problems
 from investors.models import Investor, RiskProfile
+from origination.demo import DEMO_PASSWORD
 from origination.models import DataAsset, DataRight, Originator, RevenueRecord, User
 from origination.validators import validate_uscc
 
@@ -154,8 +157,8 @@ def test_demo_accounts_sign_in_with_the_demo_password_and_the_arranger_reaches_a
     arthur = _user("arthur")
     assert arthur.is_staff
     assert arthur.is_superuser
-    assert arthur.check_password("dataabs-demo")
-    assert _user("alice").check_password("dataabs-demo")
+    assert arthur.check_password(DEMO_PASSWORD)
+    assert _user("alice").check_password(DEMO_PASSWORD)
     roles = dict(User.objects.values_list("username", "role"))
     assert {roles[u] for u in ("alice", "bob", "carol", "ivy", "ian", "arthur")} == {
         "originator",
@@ -171,7 +174,15 @@ def test_command_prints_each_account_with_role_organisation_and_password(seeded)
     for username, organisation in [("alice", _user("alice").originator.name), ("ivy", _user("ivy").investor.name)]:
         row = next(line for line in lines if line.startswith(username + " "))
         assert organisation in row
-        assert row.rstrip().endswith("dataabs-demo")
+        assert row.rstrip().endswith(DEMO_PASSWORD)
+
+
+def test_the_demo_password_satisfies_the_password_rules_for_every_demo_account():
+    """AUTH_PASSWORD_VALIDATORS hold for the published password, and README publishes the same one."""
+    for user in User.objects.all():
+        validate_password(DEMO_PASSWORD, user)
+    readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
+    assert f"password `{DEMO_PASSWORD}`" in readme
 
 
 def test_originators_carry_valid_credit_codes_and_chinese_names():

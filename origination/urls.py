@@ -10,11 +10,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from . import views
 from .forms import ThrottledAuthenticationForm
 
-_INLINE_STYLES = {"style-src": [UNSAFE_INLINE]}
+# Redoc's bundle inserts its styles and starts its search worker from a blob: at run time.
+_REDOC_POLICY = {"style-src": [UNSAFE_INLINE], "worker-src": ["blob:"]}
 
 
-def _redoc_styles(view):
-    return csp_update(_INLINE_STYLES, REPORT_ONLY=True)(csp_update(_INLINE_STYLES)(view))
+def _redoc_policy(view):
+    return csp_update(_REDOC_POLICY, REPORT_ONLY=True)(csp_update(_REDOC_POLICY)(view))
 
 
 urlpatterns = [
@@ -44,6 +45,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file, as the Content-Security-Policy requires.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
-    # Redoc's bundle inserts its styles at run time: the one page allowed inline styles (never scripts).
-    path("api/redoc/", _redoc_styles(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
+    # The one page allowed inline styles (never scripts).
+    path("api/redoc/", _redoc_policy(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -363,3 +364,49 @@ def test_valuation_report_shows_which_seniors_lean_on_a_guarantee_and_which_stan
             assert "rely on nothing" in block
     assert seen["guaranteed"] >= 2
     assert seen["licence"] >= 1
+
+
+def _links(html: str) -> list[str]:
+    return re.findall(r'(?:href|hx-get)="(/[^"#?]*)', html)
+
+
+def test_every_page_a_demo_user_reaches_carries_no_inline_script_or_style(client):
+    """Crawl the demo as each headline account: the Content-Security-Policy forbids inline code on any page.
+
+    Links are followed from the home page (two pages per URL pattern, so every template is seen, with data);
+    downloads, the admin, the API and sign-out are left out.
+    """
+    from django.urls import resolve
+
+    from origination.demo import HEADLINE_USERS
+    from tests.inline_code import inline_code
+
+    skip = ("/logout/", "/admin/", "/i18n/", "/static/", "/api/", "/media/")
+    found: dict[str, list[str]] = {}
+    visited = 0
+    for username in HEADLINE_USERS:
+        client.force_login(_user(username))
+        queue, seen, per_route = ["/"], {"/"}, Counter()
+        while queue:
+            path = queue.pop(0)
+            response = client.get(path)
+            if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+                continue
+            visited += 1
+            html = response.content.decode()
+            problems = inline_code(html)
+            if problems:
+                found[f"{username} {path}"] = problems
+            for link in _links(html):
+                if link in seen or link.startswith(skip) or "download" in link or link.endswith((".csv", ".xlsx")):
+                    continue
+                seen.add(link)
+                try:
+                    route = resolve(link).route
+                except Exception:  # noqa: BLE001, S112 - not one of ours
+                    continue
+                if per_route[route] < 2:
+                    per_route[route] += 1
+                    queue.append(link)
+    assert visited > 60
+    assert found == {}

@@ -226,9 +226,9 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
 }
 
-# Sessions end after this long without a request, and when the browser closes.
-SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=60) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# A session ends this long after sign-in, and when the browser closes. Not an idle timeout: sliding the expiry
+# (SESSION_SAVE_EVERY_REQUEST) would write the session on every request, pages and htmx polls alike.
+SESSION_COOKIE_AGE = env.int("SESSION_HOURS", default=8) * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Content-Security-Policy (django-csp): only this site's own scripts, styles, images and connections. The pages

@@ -6,7 +6,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from .forms import ThrottledAdminAuthenticationForm
 from .models import DataAsset, DataRight, Originator, RevenueImport, RevenueRecord, User
+
+# The admin's sign-in goes through the same throttle as the site's (origination.sign_in).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(User)

@@ -1,7 +1,6 @@
-"""The REST API: one router for every app's viewsets, plus the token and market summary endpoints."""
+"""The REST API: one router for every app's viewsets, plus the token (sign-in, logout) and market summary endpoints."""
 
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from deals.api import DealViewSet, MarketSummaryView
@@ -12,6 +11,7 @@ from investors.api import InvestorViewSet, RiskProfileViewSet
 from investors.api_book import DealBookView, OrderViewSet, QuestionnaireView
 
 from .api import DataAssetViewSet, DataRightViewSet, OriginatorViewSet, RevenueImportViewSet, RevenueRecordViewSet
+from .api_auth import TokenLoginView, TokenLogoutAllView, TokenLogoutView
 
 router = DefaultRouter()
 router.register("originators", OriginatorViewSet, basename="originator")
@@ -32,7 +32,9 @@ router.register("review-items", ReviewItemViewSet, basename="review-item")
 router.register("review-evidence", EvidenceViewSet, basename="review-evidence")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenLoginView.as_view(), name="api-token"),
+    path("auth/logout/", TokenLogoutView.as_view(), name="api-logout"),
+    path("auth/logout-all/", TokenLogoutAllView.as_view(), name="api-logout-all"),
     path("market/summary/", MarketSummaryView.as_view(), name="api-market-summary"),
     path("questionnaire/", QuestionnaireView.as_view(), name="api-questionnaire"),
     path("deals/<int:pk>/book/", DealBookView.as_view(), name="api-deal-book"),

@@ -9,3 +9,6 @@ class OriginationConfig(AppConfig):
 
     name = "origination"
     verbose_name = _("Origination")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401 - connects the receivers

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from .models import DataAsset
+from .sign_in import authenticate_throttled
 
 
 class RevenueUploadForm(forms.Form):
@@ -46,3 +51,21 @@ class RightRevocationForm(forms.Form):
     """Why a registration is revoked."""
 
     reason = forms.CharField(label=_("Reason for revocation"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """The sign-in form, checked through django-axes one attempt at a time (origination.sign_in)."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            self.user_cache = authenticate_throttled(request=self.request, username=username, password=password)
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+class ThrottledAdminAuthenticationForm(ThrottledAuthenticationForm, AdminAuthenticationForm):
+    """The admin's sign-in form under the same throttle (staff only, as the admin's own form)."""

@@ -77,6 +77,9 @@ class User(AbstractUser):
         verbose_name=_("investor"),
     )
 
+    # createsuperuser asks for the role too: every account needs one (the check constraint below).
+    REQUIRED_FIELDS = ["email", "role"]
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

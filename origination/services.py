@@ -219,3 +219,14 @@ def data_right_revoke(*, actor: User, data_right: DataRight, reason: str) -> Dat
             version=version,
         )
     return right
+
+
+def user_tokens_revoke(*, user: User) -> int:
+    """Delete every API token of the user (knox); returns how many there were.
+
+    Called when the password changes or the account is deactivated (origination.signals), and by logout-all.
+    """
+    from knox.models import get_token_model
+
+    deleted, _rows = get_token_model().objects.filter(user=user).delete()
+    return deleted

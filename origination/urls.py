@@ -1,16 +1,41 @@
 """Top-level URL configuration."""
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from . import views
+from .forms import ThrottledAuthenticationForm
+
+# Redoc's bundle inserts its styles and starts its search worker from a blob: at run time.
+_REDOC_POLICY = {"style-src": [UNSAFE_INLINE], "worker-src": ["blob:"]}
+
+
+def _redoc_policy(view):
+    return csp_update(_REDOC_POLICY, REPORT_ONLY=True)(csp_update(_REDOC_POLICY)(view))
+
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html", form_class=ThrottledAuthenticationForm),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html"),
+        name="password_change_done",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("origination.page_urls")),
@@ -18,6 +43,8 @@ urlpatterns = [
     path("", include("investors.urls")),
     path("api/", include("origination.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    # The split view serves Swagger UI's start-up script as a file, as the Content-Security-Policy requires.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # The one page allowed inline styles (never scripts).
+    path("api/redoc/", _redoc_policy(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
 ]

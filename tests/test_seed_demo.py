@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from decimal import Decimal
 
 import pytest
 from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
@@ -18,6 +21,7 @@ from deals.models import AuditEvent, Deal, Pledge
 from deals.selectors import deal_list_for, market_summary
 from deals.workflow import deal_submission_problems
 from investors.models import Investor, RiskProfile
+from origination.demo import DEMO_PASSWORD
 from origination.models import DataAsset, DataRight, Originator, RevenueRecord, User
 from origination.validators import validate_uscc
 
@@ -154,8 +158,8 @@ def test_demo_accounts_sign_in_with_the_demo_password_and_the_arranger_reaches_a
     arthur = _user("arthur")
     assert arthur.is_staff
     assert arthur.is_superuser
-    assert arthur.check_password("dataabs-demo")
-    assert _user("alice").check_password("dataabs-demo")
+    assert arthur.check_password(DEMO_PASSWORD)
+    assert _user("alice").check_password(DEMO_PASSWORD)
     roles = dict(User.objects.values_list("username", "role"))
     assert {roles[u] for u in ("alice", "bob", "carol", "ivy", "ian", "arthur")} == {
         "originator",
@@ -171,7 +175,15 @@ def test_command_prints_each_account_with_role_organisation_and_password(seeded)
     for username, organisation in [("alice", _user("alice").originator.name), ("ivy", _user("ivy").investor.name)]:
         row = next(line for line in lines if line.startswith(username + " "))
         assert organisation in row
-        assert row.rstrip().endswith("dataabs-demo")
+        assert row.rstrip().endswith(DEMO_PASSWORD)
+
+
+def test_the_demo_password_satisfies_the_password_rules_for_every_demo_account():
+    """AUTH_PASSWORD_VALIDATORS hold for the published password, and README publishes the same one."""
+    for user in User.objects.all():
+        validate_password(DEMO_PASSWORD, user)
+    readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
+    assert f"password `{DEMO_PASSWORD}`" in readme
 
 
 def test_originators_carry_valid_credit_codes_and_chinese_names():
@@ -352,3 +364,49 @@ def test_valuation_report_shows_which_seniors_lean_on_a_guarantee_and_which_stan
             assert "rely on nothing" in block
     assert seen["guaranteed"] >= 2
     assert seen["licence"] >= 1
+
+
+def _links(html: str) -> list[str]:
+    return re.findall(r'(?:href|hx-get)="(/[^"#?]*)', html)
+
+
+def test_every_page_a_demo_user_reaches_carries_no_inline_script_or_style(client):
+    """Crawl the demo as each headline account: the Content-Security-Policy forbids inline code on any page.
+
+    Links are followed from the home page (two pages per URL pattern, so every template is seen, with data);
+    downloads, the admin, the API and sign-out are left out.
+    """
+    from django.urls import resolve
+
+    from origination.demo import HEADLINE_USERS
+    from tests.inline_code import inline_code
+
+    skip = ("/logout/", "/admin/", "/i18n/", "/static/", "/api/", "/media/")
+    found: dict[str, list[str]] = {}
+    visited = 0
+    for username in HEADLINE_USERS:
+        client.force_login(_user(username))
+        queue, seen, per_route = ["/"], {"/"}, Counter()
+        while queue:
+            path = queue.pop(0)
+            response = client.get(path)
+            if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+                continue
+            visited += 1
+            html = response.content.decode()
+            problems = inline_code(html)
+            if problems:
+                found[f"{username} {path}"] = problems
+            for link in _links(html):
+                if link in seen or link.startswith(skip) or "download" in link or link.endswith((".csv", ".xlsx")):
+                    continue
+                seen.add(link)
+                try:
+                    route = resolve(link).route
+                except Exception:  # noqa: BLE001, S112 - not one of ours
+                    continue
+                if per_route[route] < 2:
+                    per_route[route] += 1
+                    queue.append(link)
+    assert visited > 60
+    assert found == {}

@@ -18,7 +18,7 @@ def test_token_endpoint_exchanges_credentials_for_a_token_that_authenticates(use
     response = client.post("/api/auth/token/", {"username": "alice", "password": PASSWORD}, format="json")
     assert response.status_code == 200
     token = response.json()["token"]
-    assert len(token) == 40
+    assert len(token) == 64  # knox: 256 random bits in hex, stored only as a hash
 
     token_client = APIClient()
     token_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")

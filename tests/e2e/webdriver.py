@@ -60,7 +60,16 @@ class Browser:
                 f"--window-size={width},{height}",
             ],
         }
-        caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": options}}}
+        caps = {
+            "capabilities": {
+                "alwaysMatch": {
+                    "browserName": "chrome",
+                    "goog:chromeOptions": options,
+                    # Keeps the console (CSP violations included) for console_messages().
+                    "goog:loggingPrefs": {"browser": "ALL"},
+                }
+            }
+        }
         self.session = self._call("POST", "/session", caps)["sessionId"]
 
     def _wait_for_driver(self) -> None:
@@ -123,6 +132,11 @@ class Browser:
                 return value
             time.sleep(0.1)
         raise AssertionError(f"timed out waiting for: {script}")
+
+    def console_messages(self) -> list[str]:
+        """The browser console's messages since the last call (chromedriver's log endpoint)."""
+        entries = self._session("POST", "/se/log", {"type": "browser"})
+        return [entry["message"] for entry in entries]
 
     def screenshot(self, path: str) -> None:
         with open(path, "wb") as out:

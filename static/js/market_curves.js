@@ -1,4 +1,3 @@
-<script>
 /* The benchmark curves of the selected dates, drawn with the vendored Chart.js from the json_script "market-curve-data":
  * {"curves": [{"label", "points": [{"x": years, "y": rate in %}]}], "text": {"x", "y", "years"}}. */
 (function () {
@@ -36,4 +35,3 @@
     }
   });
 })();
-</script>

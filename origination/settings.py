@@ -174,6 +174,8 @@ SPECTACULAR_SETTINGS = {
         "PledgeStatusEnum": "deals.choices.PledgeStatus",
         "CreditRatingEnum": "origination.choices.CreditRating",
         "DealTypeEnum": "deals.choices.DealType",
+        "ItemOutcomeEnum": "deals.compliance.choices.ItemOutcome",
+        "FactChangeOutcomeEnum": "deals.compliance.choices.FactChangeOutcome",
     },
 }
 

@@ -52,6 +52,8 @@ def deal_in_state(
         if action == "approve":
             pass_review(deal, officer=officer, originator=originator)
         if action == "issue" and investor is not None:
+            # As a valuation would have rated it: the order meets the investor's mandate at issue.
+            deal.tranches.filter(payment_priority=1).update(implied_rating="AAA")
             IndicationOfInterest.objects.create(
                 investor=investor.investor,
                 tranche=deal.tranches.get(payment_priority=1),

@@ -62,7 +62,10 @@ class DealAdmin(admin.ModelAdmin):
     list_display = ("name", "originator", "deal_type", "target_size", "tenor_months", "status", "issue_date")
     list_filter = ("status", "deal_type", "exchange")
     search_fields = ("name", "originator__name")
-    readonly_fields = ("status", "status_changed_at", "created_by", "created_at", "updated_at")
+    readonly_fields = (
+        "status", "status_changed_at", "created_by", "created_at", "updated_at", "audit_event_count",
+        "audit_head_hash",
+    )  # fmt: skip
     inlines = [PoolAssetInline, TrancheInline, CreditEnhancementInline, PledgeInline]
 
     def has_change_permission(self, request: Any, obj: Any = None) -> bool:

@@ -1,4 +1,7 @@
-"""The hash-chained audit log of a deal: workflow moves and changes to the application; append, verify, render.
+"""The hash-chained audit log of a deal: workflow moves and changes to the application; append and render.
+
+The keyed hash is in audit_hash.py, verification and checkpoints in
+audit_verify.py; what the chain proves and what it cannot is in docs/audit.md.
 
 A change to an editable application (terms, a part added, changed or removed, a
 pledge recorded or released) is an event whose `from_status` and `to_status`
@@ -11,171 +14,68 @@ renders it in the reader's language.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from origination.errors import ConflictError
 from origination.models import DataAsset, DataRight
 
+from .audit_hash import GENESIS_HASH, audit_key, event_hash
+from .audit_verify import AuditVerification, audit_verify  # noqa: F401 - re-exported: callers import it from here
 from .choices import ALLOWED_TRANSITIONS, TrancheClass
 from .models import AuditEvent, CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
-
-GENESIS_HASH = "0" * 64
-
-
-def audit_event_hash(
-    *,
-    deal_id: int,
-    sequence: int,
-    actor_id: int | None,
-    actor_label: str,
-    action: str,
-    from_status: str,
-    to_status: str,
-    reason: str,
-    created_at: datetime,
-    prev_hash: str,
-) -> str:
-    """SHA-256 over the previous event's hash and this event's fields in canonical JSON."""
-    payload = json.dumps(
-        [
-            deal_id,
-            sequence,
-            actor_id,
-            actor_label,
-            action,
-            from_status,
-            to_status,
-            reason,
-            created_at.astimezone(UTC).isoformat(timespec="microseconds"),
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(f"{prev_hash}|{payload}".encode()).hexdigest()
-
-
-def _hash_of(event: AuditEvent) -> str:
-    return audit_event_hash(
-        deal_id=event.deal_id,
-        sequence=event.sequence,
-        actor_id=event.actor_id,
-        actor_label=event.actor_label,
-        action=event.action,
-        from_status=event.from_status,
-        to_status=event.to_status,
-        reason=event.reason,
-        created_at=event.created_at,
-        prev_hash=event.prev_hash,
-    )
 
 
 def audit_append(
     *, deal: Deal, actor: Any, actor_label: str, action: str, from_status: str, to_status: str, reason: str
 ) -> AuditEvent:
-    """Append the next event of a deal's chain. The caller holds the deal's row lock."""
-    last = AuditEvent.objects.filter(deal=deal).order_by("-sequence").only("sequence", "hash").first()
-    sequence = (last.sequence + 1) if last else 1
-    prev_hash = last.hash if last else GENESIS_HASH
-    event = AuditEvent(
-        deal=deal,
-        sequence=sequence,
-        actor=actor,
-        actor_label=actor_label,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason,
-        created_at=timezone.now(),
-        prev_hash=prev_hash,
-    )
-    event.hash = _hash_of(event)
-    event.save(force_insert=True)
-    return event
+    """Append the next event of a deal's chain and move the head recorded on the deal, under the deal's row lock.
 
-
-@dataclass
-class AuditVerification:
-    """What a verification found: how much was checked and the first broken event, if any."""
-
-    deals_checked: int = 0
-    events_checked: int = 0
-    problems: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "deals_checked": self.deals_checked,
-            "events_checked": self.events_checked,
-            "problems": self.problems,
-        }
-
-
-def audit_verify(*, deal_ids: list[int] | None = None) -> AuditVerification:
-    """Recompute every chain; report per deal the first event whose hash, link or sequence is wrong.
-
-    A deal whose current status differs from its last event's `to_status` is
-    reported too: its state was changed without an audit event.
+    The lock (taken here, harmless when the caller already holds it) serialises
+    appends, so two concurrent moves cannot both extend the same head. The next
+    event follows the head recorded on the deal, not the last row of the log: a
+    log whose tail was deleted is refused rather than quietly continued, so the
+    evidence stays for `verify_audit` (docs/audit.md).
     """
-    result = AuditVerification()
-    deals = Deal.objects.order_by("pk")
-    if deal_ids is not None:
-        deals = deals.filter(pk__in=deal_ids)
-    statuses = dict(deals.values_list("pk", "status"))
-    events = AuditEvent.objects.filter(deal_id__in=list(statuses)).order_by("deal_id", "sequence").iterator(2000)
-    current_deal: int | None = None
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
-    broken: set[int] = set()
-    last_status: dict[int, str] = {}
-    for event in events:
-        if event.deal_id != current_deal:
-            current_deal, expected_prev, expected_seq = event.deal_id, GENESIS_HASH, 1
-        result.events_checked += 1
-        last_status[event.deal_id] = event.to_status
-        if event.deal_id in broken:
-            continue
-        problem = None
-        if event.sequence != expected_seq:
-            problem = f"sequence {event.sequence} where {expected_seq} was expected (an event is missing)"
-        elif event.prev_hash != expected_prev:
-            problem = "its link to the previous event does not match (an earlier event was changed or removed)"
-        elif _hash_of(event) != event.hash:
-            problem = "its contents do not match its hash (the event was edited)"
-        if problem:
-            broken.add(event.deal_id)
-            result.problems.append(
-                {"deal_id": event.deal_id, "event_id": event.pk, "sequence": event.sequence, "problem": problem}
+    with transaction.atomic(savepoint=False):
+        count, head = (
+            Deal.objects.select_for_update()
+            .filter(pk=deal.pk)
+            .values_list("audit_event_count", "audit_head_hash")
+            .get()
+        )
+        last = AuditEvent.objects.filter(deal_id=deal.pk).order_by("-sequence").values_list("sequence", "hash").first()
+        if (last or (0, GENESIS_HASH)) != (count, head):
+            raise ConflictError(
+                "audit_log_broken",
+                _(
+                    "This deal's audit log does not end where the deal says it does: it may have been tampered "
+                    "with. Nothing was changed; the arranger must check it with verify_audit first."
+                ),
             )
-        expected_prev = event.hash
-        expected_seq = event.sequence + 1
-    for deal_id, status in statuses.items():
-        result.deals_checked += 1
-        if deal_id in broken:
-            continue
-        recorded = last_status.get(deal_id, "draft")
-        if recorded != status:
-            result.problems.append(
-                {
-                    "deal_id": deal_id,
-                    "event_id": None,
-                    "sequence": None,
-                    "problem": f"deal is '{status}' but its audit log ends at '{recorded}' (changed without an event)",
-                }
-            )
-    return result
+        event = AuditEvent(
+            deal=deal,
+            sequence=count + 1,
+            actor=actor,
+            actor_label=actor_label,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            created_at=timezone.now(),
+            prev_hash=head,
+        )
+        event.hash = event_hash(event, key=audit_key())
+        event.save(force_insert=True)
+        Deal.objects.filter(pk=deal.pk).update(audit_event_count=event.sequence, audit_head_hash=event.hash)
+        deal.audit_event_count, deal.audit_head_hash = event.sequence, event.hash
+    return event
 
 
 # --- changes to an editable application --------------------------------------------------------------------------

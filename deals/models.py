@@ -14,6 +14,7 @@ from origination.choices import CreditRating, DataCategory
 from origination.jobs import JobRun
 from origination.models import MONEY, DataAsset, Originator
 
+from .audit_hash import GENESIS_HASH
 from .choices import (
     DATA_ASSET_ABS_TYPES,
     EDITABLE_STATES,
@@ -37,6 +38,8 @@ from .choices import (
     TrancheClass,
 )
 
+# Written by the audit log only (deals/audit.py), never by a save of the deal.
+AUDIT_HEAD_FIELDS = frozenset({"audit_event_count", "audit_head_hash"})
 RATE = {"max_digits": 7, "decimal_places": 4}
 UNIT_INTERVAL = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
 RATIO = {"max_digits": 6, "decimal_places": 3}
@@ -101,6 +104,10 @@ class Deal(models.Model):
         default=ResidualRelease.AFTER_RATED_REPAID,
     )  # fmt: skip
     pricing_date = models.DateField(_("pricing date (blank: the expected issue date)"), null=True, blank=True)
+    # The audit chain's length and last hash: only `audit_append` moves them, under this row's lock, in the
+    # transaction that adds the event, so a deleted tail or chain shows as a count the log no longer reaches.
+    audit_event_count = models.PositiveIntegerField(_("audit event count"), default=0, editable=False)
+    audit_head_hash = models.CharField(_("audit head hash"), max_length=64, default=GENESIS_HASH, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -110,6 +117,14 @@ class Deal(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """Save the deal; a whole-row save of an existing deal never writes the audit head (only the log does)."""
+        if not self._state.adding and kwargs.get("update_fields") is None and not args:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in AUDIT_HEAD_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         """A DSCR trigger sits below the structuring ratio; the schedule cannot be longer than the tenor."""
@@ -333,11 +348,13 @@ class Tranche(models.Model):
 
 
 class AuditEvent(models.Model):
-    """An append-only, hash-chained record of one workflow move of a deal.
+    """An append-only, hash-chained record of one workflow move or change of a deal.
 
-    Each event's hash covers its own fields and the hash of the deal's previous
-    event, so editing or deleting any event breaks the chain from there on;
-    `verify_audit` finds the first broken link.
+    Each event's hash is an HMAC, under a key kept outside the database, of its
+    own fields and the hash of the deal's previous event, so editing or deleting
+    any event breaks the chain from there on; the deal records the chain's length
+    and head, so a deleted tail shows too. `verify_audit` names the first break
+    (docs/audit.md).
     """
 
     deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="audit_events")

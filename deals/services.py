@@ -39,7 +39,7 @@ def _ensure_can_edit(*, actor: User, deal: Deal) -> None:
 # Set only by deal_create and the workflow: changing them here would move a deal without an audit event.
 _PROTECTED_DEAL_FIELDS = frozenset(
     {"id", "pk", "status", "status_changed_at", "issue_date", "originator", "originator_id", "created_by",
-     "created_by_id", "created_at", "updated_at"}
+     "created_by_id", "created_at", "updated_at", "audit_event_count", "audit_head_hash"}
 )  # fmt: skip
 # A part always stays with its deal; a tranche's ratings and risk level are written by the valuation only.
 _PROTECTED_PART_FIELDS = frozenset({"id", "pk", "deal", "deal_id"})

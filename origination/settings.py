@@ -3,9 +3,11 @@
 With nothing set this is a development setup: SQLite in the checkout, Celery
 jobs run in-process, DEBUG on. Set DATABASE_URL and REDIS_URL for PostgreSQL
 and a Redis broker with separate queues for valuation and matching. With
-DEBUG off the app refuses to start without SECRET_KEY.
+DEBUG off the app refuses to start without SECRET_KEY and AUDIT_HMAC_KEY.
 """
 
+import hashlib
+import hmac
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,6 +28,19 @@ _DEV_SECRET = "dev-only-insecure-key-never-use-in-production"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (production settings).")
+# The key of the audit chain's HMAC (docs/audit.md). It lives outside the database, so whoever can write the
+# database but not read this setting cannot forge an event. While debugging it is derived from SECRET_KEY.
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="")
+if not AUDIT_HMAC_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("AUDIT_HMAC_KEY must be set when DEBUG is off (production settings).")
+    AUDIT_HMAC_KEY = hmac.new(SECRET_KEY.encode(), b"dataabs audit chain (development)", hashlib.sha256).hexdigest()
+elif len(AUDIT_HMAC_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_HMAC_KEY must be at least 32 characters long.")
+elif AUDIT_HMAC_KEY == SECRET_KEY:
+    raise ImproperlyConfigured("AUDIT_HMAC_KEY must differ from SECRET_KEY.")
+# Keys the chain was signed with before: only `verify_audit --rekey` reads them, to re-sign with the current key.
+AUDIT_HMAC_PREVIOUS_KEYS = env.list("AUDIT_HMAC_PREVIOUS_KEYS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

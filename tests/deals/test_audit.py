@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 import json
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import translation
 
 from deals import services, workflow
 from deals.audit import audit_reason_text, audit_verify
+from deals.audit_hash import audit_key, event_hash
 from deals.choices import DealStatus
 from deals.models import AuditEvent, Deal
 from origination.errors import DomainError
-from tests.deals.compliance.helpers import pass_review
+from tests.deals.audit_helpers import plain_sha256, rewrite_event, set_deal_row, start_deal, walk_deal
 from tests.factories import DataAssetFactory, submittable_deal
 
 pytestmark = pytest.mark.django_db
@@ -41,28 +44,13 @@ def fast_password_hashing(settings):
 @pytest.fixture
 def walked_deal(user_a, compliance_user, arranger_user) -> Deal:
     """A deal taken through a round of changes to publication: 10 events (create + 9 moves)."""
-    deal = submittable_deal(user_a)
-    workflow.deal_submit(deal=deal, actor=user_a)
-    workflow.deal_start_review(deal=deal, actor=compliance_user)
-    workflow.deal_request_changes(deal=deal, actor=compliance_user, reason="Attach the PIPIA report.")
-    workflow.deal_submit(deal=deal, actor=user_a)
-    workflow.deal_start_review(deal=deal, actor=compliance_user)
-    pass_review(deal, officer=compliance_user)
-    workflow.deal_approve(deal=deal, actor=compliance_user)
-    workflow.deal_start_valuation(deal=deal, actor=arranger_user)
-    workflow.deal_complete_valuation(deal=deal)
-    workflow.deal_publish(deal=deal, actor=arranger_user)
-    deal.refresh_from_db()
-    return deal
+    return walk_deal(originator=user_a, officer=compliance_user, arranger=arranger_user)
 
 
 @pytest.fixture
 def second_deal(user_b, compliance_user) -> Deal:
     """An untouched deal of another company: tampering with the first must not implicate it."""
-    deal = submittable_deal(user_b)
-    workflow.deal_submit(deal=deal, actor=user_b)
-    workflow.deal_start_review(deal=deal, actor=compliance_user)
-    return deal
+    return start_deal(originator=user_b, officer=compliance_user)
 
 
 def event(deal: Deal, sequence: int) -> AuditEvent:
@@ -107,12 +95,10 @@ def test_editing_an_event_breaks_the_chain_at_that_event(walked_deal, second_dea
 
 
 def test_editing_an_event_and_its_hash_is_caught_by_the_next_link(walked_deal):
-    """Rewriting an event's hash to match its new contents still breaks the link from the next event."""
-    from deals.audit import _hash_of
-
+    """Even with the key, rewriting one event's hash to match its new contents breaks the link from the next event."""
     tampered = event(walked_deal, 4)
     tampered.reason = "Nothing to see here."
-    AuditEvent.objects.filter(pk=tampered.pk).update(reason=tampered.reason, hash=_hash_of(tampered))
+    AuditEvent.objects.filter(pk=tampered.pk).update(reason=tampered.reason, hash=event_hash(tampered, key=audit_key()))
     problem = audit_verify().problems[0]
     assert problem["sequence"] == 5
     assert problem["event_id"] == event(walked_deal, 5).pk
@@ -303,3 +289,53 @@ def test_a_refused_change_appends_no_event(user_a):
 def test_a_reason_that_is_not_json_is_shown_as_it_was_stored():
     assert audit_reason_text("tranche_changed", "edited by hand before 2027") == "edited by hand before 2027"
     assert audit_reason_text("request_changes", '{"looks": "like json"}') == '{"looks": "like json"}'
+
+
+# --- the key: the upgrade that keyed the chains, and rotation ------------------------------------------------------
+
+
+def test_the_upgrade_keys_every_intact_unkeyed_chain_and_leaves_a_broken_one_named(walked_deal, second_deal):
+    """Migration 0011 on chains written before the key: plain SHA-256 chains, no count or head on the deals."""
+    for deal in (walked_deal, second_deal):
+        rewrite_event(deal, 1, rehash=plain_sha256)
+        set_deal_row(deal, audit_event_count=0, audit_head_hash=GENESIS)
+    AuditEvent.objects.filter(pk=event(second_deal, 2).pk).update(reason="broken before the upgrade")
+    assert not audit_verify(deal_ids=[walked_deal.pk]).ok
+
+    importlib.import_module("deals.migrations.0012_audit_chain_keyed").key_chains(django_apps, None)
+
+    result = audit_verify()
+    # The broken chain keeps its plain hashes: re-signing it would have hidden the break.
+    assert [(p["deal_id"], p["sequence"]) for p in result.problems] == [(second_deal.pk, 1)]
+    assert "plain SHA-256" in result.problems[0]["problem"]
+    walked = Deal.objects.get(pk=walked_deal.pk)
+    assert (walked.audit_event_count, walked.audit_head_hash) == (10, event(walked_deal, 10).hash)
+    assert event(walked_deal, 10).hash == event_hash(event(walked_deal, 10), key=audit_key())
+
+
+def test_the_upgrade_can_be_reversed_to_plain_sha256(walked_deal):
+    importlib.import_module("deals.migrations.0012_audit_chain_keyed").unkey_chains(django_apps, None)
+    events = list(walked_deal.audit_events.order_by("sequence"))
+    previous = GENESIS
+    for stored in events:
+        assert stored.hash == plain_sha256(stored, previous)
+        previous = stored.hash
+
+
+def test_rekey_re_signs_the_chains_of_a_previous_key_and_refuses_a_broken_one(walked_deal, second_deal, settings):
+    old_key = settings.AUDIT_HMAC_KEY
+    AuditEvent.objects.filter(pk=event(second_deal, 2).pk).update(reason="edited under the old key")
+    settings.AUDIT_HMAC_KEY = "n" * 64
+    assert {p["deal_id"] for p in audit_verify().problems} == {walked_deal.pk, second_deal.pk}
+
+    settings.AUDIT_HMAC_PREVIOUS_KEYS = [old_key]
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match=f"first at deal {second_deal.pk}"):
+        call_command("verify_audit", rekey=True, stdout=out, stderr=err)
+
+    assert "Re-signed 1 chain(s) (10 events) with the current key; 0 already under it." in out.getvalue()
+    assert f"deal {second_deal.pk} not re-signed" in err.getvalue()
+    assert audit_verify(deal_ids=[walked_deal.pk]).ok
+    assert Deal.objects.get(pk=walked_deal.pk).audit_head_hash == event(walked_deal, 10).hash
+    settings.AUDIT_HMAC_KEY = old_key
+    assert not audit_verify(deal_ids=[walked_deal.pk]).ok  # the old key no longer signs it

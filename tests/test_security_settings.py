@@ -22,6 +22,7 @@ from tests.inline_code import inline_code
 PRODUCTION_ENV = {
     "DEBUG": "0",
     "SECRET_KEY": secrets.token_urlsafe(50),
+    "AUDIT_HMAC_KEY": secrets.token_urlsafe(48),
     "ALLOWED_HOSTS": "example.org",
 }
 

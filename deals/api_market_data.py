@@ -53,7 +53,8 @@ class MarketParametersSerializer(serializers.ModelSerializer):
     support_premiums = serializers.JSONField(help_text=_("{support type: {provider rating: annual premium}}."))
     provider_default_rates = serializers.JSONField(help_text=_("{rating: annual default probability}."))
     superseded = serializers.SerializerMethodField()
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null for the rows the platform ships (loaded by a migration, not uploaded by anyone).
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = MarketParameters
@@ -165,7 +166,7 @@ class ComparableTransactionSerializer(serializers.ModelSerializer):
     """A priced data transaction; `revenue_multiple` is price / annual revenue, the figure the market method reads."""
 
     revenue_multiple = serializers.SerializerMethodField()
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ComparableTransaction

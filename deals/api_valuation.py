@@ -7,7 +7,6 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -25,7 +24,7 @@ from .selectors import deal_list_for, valuation_run_list_for
 class ValuationRunSerializer(serializers.ModelSerializer):
     """A run with its status and progress; `result` only once it succeeded (and only with ?full=1 in lists)."""
 
-    duration_seconds = serializers.FloatField(read_only=True)
+    duration_seconds = serializers.FloatField(read_only=True, allow_null=True)  # null until the run finishes
     result = serializers.SerializerMethodField()
 
     class Meta:
@@ -36,7 +35,8 @@ class ValuationRunSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    # Null until the run succeeds, and in lists unless ?full=1.
+    @extend_schema_field({"type": "object", "additionalProperties": {}, "nullable": True})
     def get_result(self, run: ValuationRun) -> dict[str, Any] | None:
         return run.result if self.context.get("with_result", True) else None
 

@@ -130,9 +130,11 @@ class OrderViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     @action(detail=True, methods=["post"])
     def amend(self, request: Request, pk: str | None = None) -> Response:
         """Replace the order with a new amount and yield; the old one is kept, marked amended."""
+        # The order first: one the user may not see is a 404 whatever the body says.
+        order = self.get_object()
         body = OrderChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        order = orders.order_amend(actor=request.user, order=self.get_object(), **body.validated_data)  # type: ignore[arg-type]
+        order = orders.order_amend(actor=request.user, order=order, **body.validated_data)  # type: ignore[arg-type]
         return Response(self.get_serializer(order).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: OrderSerializer, **error_responses(403, 404, 409)})

@@ -184,6 +184,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The enum hook is drf-spectacular's default; ours adds the error answers every operation can give.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "origination.api_schema.document_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "DealStatusEnum": "deals.choices.DealStatus",
         "PledgeStatusEnum": "deals.choices.PledgeStatus",

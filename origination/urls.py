@@ -18,6 +18,9 @@ def _redoc_policy(view):
     return csp_update(_REDOC_POLICY, REPORT_ONLY=True)(csp_update(_REDOC_POLICY)(view))
 
 
+# An unknown address under /api/ answers the API's JSON error body, any other the 404 page.
+handler404 = "origination.api_errors.page_not_found"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path(

@@ -32,6 +32,7 @@ from origination.selectors import data_asset_list_for
 from . import selectors, services
 from .checks import finding_message
 from .choices import DECISIONS, IN_PROGRESS_STATES, ItemOutcome, Severity
+from .evidence import EVIDENCE_CONTENT_TYPES
 from .export import XLSX, review_workbook_response
 from .models import (
     AutomaticFinding,
@@ -72,7 +73,8 @@ class AnswerSerializer(serializers.Serializer):
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
-    data_asset_name = serializers.CharField(source="data_asset.name", read_only=True, default=None)
+    # Null for a document that covers every data asset of the deal.
+    data_asset_name = serializers.CharField(source="data_asset.name", read_only=True, default=None, allow_null=True)
     uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
     download_url = serializers.SerializerMethodField()
 
@@ -110,7 +112,10 @@ class AssessmentSerializer(serializers.Serializer):
 
 class ReviewItemSerializer(serializers.ModelSerializer):
     checklist_item = ChecklistTemplateItemSerializer(source="template_item", read_only=True)
-    assessed_by = serializers.CharField(source="assessed_by.username", read_only=True, default=None)
+    # Blank until the officer assesses the item; a pass or not-applicable has no severity.
+    outcome = serializers.ChoiceField(choices=ItemOutcome.choices, allow_blank=True, read_only=True)
+    severity = serializers.ChoiceField(choices=Severity.choices, allow_blank=True, read_only=True)
+    assessed_by = serializers.CharField(source="assessed_by.username", read_only=True, default=None, allow_null=True)
     answers = AnswerSerializer(many=True, read_only=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
     automatic_findings = AutomaticFindingSerializer(many=True, read_only=True)
@@ -415,8 +420,8 @@ class EvidenceViewSet(ScopedViewSetMixin, mixins.DestroyModelMixin, viewsets.Rea
     def scoped_queryset(self, user: User) -> QuerySet[Evidence]:
         return selectors.evidence_list_for(user).order_by("item", "uploaded_at", "pk")
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
-                              **error_responses(404)})  # fmt: skip
+    @extend_schema(responses={**{(200, media_type): OpenApiResponse(OpenApiTypes.BINARY) for media_type in
+                                 EVIDENCE_CONTENT_TYPES}, **error_responses(404)})  # fmt: skip
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
         """The document itself, as an attachment with its sniffed content type."""

@@ -53,6 +53,8 @@ PPTX = FileType("pptx", "application/vnd.openxmlformats-officedocument.presentat
 DOC = FileType("doc", "application/msword", "doc")
 XLS = FileType("xls", "application/vnd.ms-excel", "xls")
 PPT = FileType("ppt", "application/vnd.ms-powerpoint", "ppt")
+# What a download answers with: the sniffed type of the stored file.
+EVIDENCE_CONTENT_TYPES = tuple(t.content_type for t in (PDF, PNG, JPEG, GIF, WEBP, DOCX, XLSX, PPTX, DOC, XLS, PPT))
 
 _OOXML_PARTS = (("word/", DOCX), ("xl/", XLSX), ("ppt/", PPTX))
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

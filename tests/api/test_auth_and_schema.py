@@ -118,3 +118,62 @@ def test_swagger_docs_render_from_local_static_files(client_for, user_a):
     assert "drf_spectacular_sidecar/swagger-ui-dist" in html
     assert "cdn.jsdelivr.net" not in html
     assert "unpkg.com" not in html
+
+
+# --- what the schema promises is what the API answers (issue 9, point 13) --------------------------------------
+
+
+def _schema(client) -> dict:
+    return client.get(reverse("schema"), {"format": "json"}).json()
+
+
+def test_schema_lets_an_unassessed_item_have_a_blank_outcome_and_severity(client_for, user_a):
+    item = _schema(client_for(user_a))["components"]["schemas"]["ReviewItem"]["properties"]
+    for name in ("outcome", "severity"):
+        variants = item[name].get("oneOf") or item[name].get("anyOf") or [item[name]]
+        refs = {v.get("$ref", "").rsplit("/", 1)[-1] for v in variants}
+        assert "BlankEnum" in refs, name
+
+
+def test_schema_says_which_read_only_values_may_be_null(client_for, user_a):
+    schemas = _schema(client_for(user_a))["components"]["schemas"]
+    assert schemas["Evidence"]["properties"]["data_asset_name"]["nullable"] is True
+    assert schemas["ValuationRun"]["properties"]["result"]["nullable"] is True
+    assert schemas["ValuationRun"]["properties"]["duration_seconds"]["nullable"] is True
+    assert schemas["MarketParameters"]["properties"]["created_by"]["nullable"] is True
+
+
+def test_every_operation_documents_the_errors_around_every_view(client_for, user_a):
+    schema = _schema(client_for(user_a))
+    undocumented = []
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            expected = {"401", "403"}
+            if "{" in path:
+                expected.add("404")
+            if operation.get("requestBody"):
+                expected |= {"400", "415"}
+            missing = expected - set(operation["responses"])
+            if missing:
+                undocumented.append((method.upper(), path, sorted(missing)))
+    assert undocumented == []
+
+
+def test_schema_decimal_strings_need_a_digit_and_empty_filters_are_documented(client_for, user_a):
+    import re
+
+    schema = _schema(client_for(user_a))
+    size = schema["components"]["schemas"]["PatchedDealWriteRequest"]["properties"]["target_size"]["pattern"]
+    assert not re.match(size, "")
+    assert not re.match(size, ".")
+    assert re.match(size, "100000000.00")
+    assert re.match(size, "1.")
+    deals = {p["name"]: p for p in schema["paths"]["/api/deals/"]["get"]["parameters"]}
+    assert deals["status"]["allowEmptyValue"] is True
+    assert APIClient().get("/api/deals/", {"status": ""}).status_code in (401, 403)
+    assert client_for(user_a).get("/api/deals/", {"status": "", "page": ""}).status_code == 200
+
+
+def test_an_unknown_api_address_answers_the_json_error_body(client_for, user_a):
+    response = client_for(user_a).get("/api/deals/not-a-number/")
+    assert_error(response, 404, "not_found")

@@ -34,9 +34,10 @@ from django.contrib.messages import get_messages
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from deals.compliance.models import ChecklistTemplate, ComplianceReview, Evidence, ReviewItem
+from deals.compliance.models import ChecklistTemplate, ComplianceReview, Evidence, FactChange, ReviewItem
 from deals.models import (
     ComparableTransaction,
     CreditEnhancement,
@@ -47,7 +48,7 @@ from deals.models import (
     ValuationRun,
 )
 from investors.models import IndicationOfInterest, RiskProfile
-from origination.models import DataRight, RevenueRecord
+from origination.models import DataAsset, DataRight, RevenueImport, RevenueRecord
 from tests.api.world import ROLES, World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +79,7 @@ class Rule:
     """On `target`, roles in `may` act; others that see it get 403, unless listed in `hidden` (404 for them too).
 
     `gate`: the route is a page of the roles in `may` only, so the others get 403 before any object is looked up.
+    `barred`: roles refused (403) before any object is looked up, whatever they may see.
     `refusal`: the class of the refusal when it is not 403 (Django's admin sends non-staff to its sign-in page).
     """
 
@@ -86,15 +88,19 @@ class Rule:
     hidden: frozenset[str] = field(default_factory=frozenset)
     gate: bool = False
     refusal: str = "F"
+    barred: frozenset[str] = field(default_factory=frozenset)
 
 
 # "owner": the staff of the company whose object it is (company A for its book and the orders on it).
 _OWNER = {"public_a": "originator_a", "order_b": "originator_a"}
 
 
-def rule(target: str, *may: str, hidden: tuple[str, ...] = (), gate: bool = False, refusal: str = "F") -> Rule:
+def rule(
+    target: str, *may: str, hidden: tuple[str, ...] = (), gate: bool = False, refusal: str = "F",
+    barred: tuple[str, ...] = (),
+) -> Rule:  # fmt: skip
     roles = {_OWNER.get(target, "originator_b") if name == "owner" else name for name in may}
-    return Rule(target, frozenset(roles), frozenset(hidden), gate, refusal)
+    return Rule(target, frozenset(roles), frozenset(hidden), gate, refusal, frozenset(barred))
 
 
 EVERYONE = ("originator_a", "originator_b", "compliance", "investor_a", "investor_b", "arranger")
@@ -124,8 +130,18 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("questionnaire", READ): rule("nothing", *INVESTORS),
     ("questionnaire", WRITE): rule("nothing", *INVESTORS),
     ("product_list", READ): rule("nothing", *INVESTORS, gate=True),
+    ("password_change", READ): rule("nothing", *EVERYONE),
+    ("password_change", WRITE): rule("nothing", *EVERYONE),
+    ("password_change_done", READ): rule("nothing", *EVERYONE),
     # --- pages of company B's objects ----------------------------------------------------------------------------
     ("data_asset_detail", READ): rule("review_b", "owner", *STAFF),
+    # Changing an asset is for its company and the arranger as operator; the officer reviews, never edits.
+    ("data_asset_edit", READ): rule("review_b", "owner", "arranger", hidden=("compliance",)),
+    ("data_asset_edit", WRITE): rule("review_b", "owner", "arranger", hidden=("compliance",)),
+    ("data_right_remove", WRITE): rule("review_b", "owner", "arranger", hidden=("compliance",)),
+    ("data_right_revoke", WRITE): rule("review_b", "owner", "arranger", hidden=("compliance",)),
+    ("revenue_import_undo", WRITE): rule("review_b", "owner"),
+    ("compliance_fact_change_resolve", WRITE): rule("public_b", "compliance", hidden=INVESTORS),
     # The upload page exists only for the company that collects the revenue: others do not learn of it.
     ("revenue_upload", WRITE): rule("review_b", "owner", hidden=STAFF),
     ("market_data_download", READ): rule("market", *EVERYONE),
@@ -196,8 +212,18 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("data-right-list", "POST"): rule("nothing", *ORIGINATORS),
     ("data-right-detail", READ): rule("review_b", "owner", *STAFF),
     ("data-right-detail", "DELETE"): rule("review_b", "owner", "arranger"),
-    ("revenue-list", READ): rule("nothing", *EVERYONE),
-    ("revenue-detail", READ): rule("review_b", "owner", *STAFF),
+    # Revenue rows name counterparties: investors are refused before any row is looked up (aggregates only).
+    ("revenue-list", READ): rule("nothing", *ORIGINATORS, *STAFF, barred=INVESTORS),
+    ("revenue-detail", READ): rule("review_b", "owner", *STAFF, barred=INVESTORS),
+    ("data-asset-revenue-summary", READ): rule("review_b", "owner", *STAFF),
+    ("data-right-revoke", "POST"): rule("review_b", "owner"),
+    ("revenue-import-list", READ): rule("nothing", *EVERYONE),
+    ("revenue-import-detail", READ): rule("review_b", "owner", *STAFF),
+    ("revenue-import-undo", "POST"): rule("review_b", "owner"),
+    ("api-logout", "POST"): rule("nothing", *EVERYONE),
+    ("api-logout-all", "POST"): rule("nothing", *EVERYONE),
+    # A fact of company B's issued deal changed after issue: the officer closes the finding it raised.
+    ("compliance-review-resolve-fact-change", "POST"): rule("public_b", "compliance", hidden=INVESTORS),
     ("deal-list", READ): rule("nothing", *EVERYONE),
     ("deal-list", "POST"): rule("nothing", *ORIGINATORS),
     ("deal-detail", READ): rule("review_b", "owner", *STAFF),
@@ -356,6 +382,9 @@ def _id_for(world: World, route: Route, target: str, name: str, deal, order_b) -
         "order_pk": lambda: order_b.pk,
         "evidence_pk": lambda: _first(Evidence, item__review__deal=deal),
         "deal_id": lambda: deal.pk,
+        "right_pk": lambda: _first(DataRight, data_asset=_asset_of(deal)),
+        "import_pk": lambda: _first(RevenueImport, data_asset=_asset_of(deal)),
+        "change_pk": lambda: _first(FactChange, deal=deal),
     }
     if name in by_route:
         return by_route[name]()
@@ -377,12 +406,14 @@ def _id_for(world: World, route: Route, target: str, name: str, deal, order_b) -
         else:
             model = ComparableTransaction
         return _first(model)
-    asset = deal.pool_assets.order_by("pk").first().data_assets.order_by("pk").first()
+    asset = _asset_of(deal)
     objects: dict[str, Callable[[], int]] = {
         "data-asset": lambda: asset.pk,
         "data_asset": lambda: asset.pk,
         "revenue_upload": lambda: asset.pk,
         "data-right": lambda: _first(DataRight, data_asset=asset),
+        "revenue-import": lambda: _first(RevenueImport, data_asset=asset),
+        "revenue_import_undo": lambda: asset.pk,
         "revenue": lambda: _first(RevenueRecord, data_asset=asset),
         "compliance-review": lambda: ComplianceReview.objects.get(deal=deal).pk,
         "review-item": lambda: _first(ReviewItem, review__deal=deal),
@@ -393,6 +424,10 @@ def _id_for(world: World, route: Route, target: str, name: str, deal, order_b) -
         if base.startswith(prefix):
             return get()
     return deal.pk
+
+
+def _asset_of(deal) -> DataAsset:
+    return deal.pool_assets.order_by("pk").first().data_assets.order_by("pk").first()
 
 
 def _item_id(route: Route, deal) -> int:
@@ -420,6 +455,8 @@ def expected_class(rule_: Rule, role: str) -> str:
         return "S"
     if rule_.gate and role not in rule_.may:
         return rule_.refusal
+    if role in rule_.barred:
+        return "F"
     if role not in VISIBLE[rule_.target] or role in rule_.hidden:
         return "H"
     return "A" if role in rule_.may else rule_.refusal
@@ -451,11 +488,17 @@ def _code(response) -> str | None:
         return None
 
 
+TOKEN_ROUTES = ("api-logout", "api-logout-all")
+
+
 def _client(world: World, role: str, route: Route):
     user = world.users.get(role)
     if route.is_api and route.name not in ("schema", "api-docs", "api-redoc"):
         client = APIClient()
-        if user is not None:
+        if user is not None and route.name in TOKEN_ROUTES:
+            # Signing out revokes the token the request carries: only a real one will do.
+            client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
+        elif user is not None:
             client.force_authenticate(user=user)
         return client
     client = Client()

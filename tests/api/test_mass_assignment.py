@@ -20,7 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from deals.compliance.models import ComplianceReview, ReviewItem
+from deals.compliance.models import ComplianceReview, FactChange, ReviewItem
 from deals.models import CreditEnhancement, Pledge, PoolAsset, Tranche
 from investors.models import IndicationOfInterest, RiskProfile
 from investors.questionnaire import QUESTIONS
@@ -108,7 +108,7 @@ def _writer(world: World, path: str) -> str:
         return "arranger"
     if path.startswith(("/api/risk-profiles/", "/api/orders/", "/api/questionnaire/")):
         return "investor_b"
-    if path.endswith(("/assessment/", "/decision/")):
+    if path.endswith(("/assessment/", "/decision/", "/resolve/")):
         return "compliance"
     return "originator_b"
 
@@ -142,9 +142,17 @@ def _path_and_base(world: World, method: str, path: str, client: APIClient) -> t
         ids["id"] = order.pk
     elif path.startswith("/api/review-items/{id}/"):
         ids["id"] = ReviewItem.objects.filter(review__deal=review, outcome="").order_by("pk").first().pk
+    elif path.startswith("/api/compliance-reviews/{id}/fact-changes/"):
+        # The finding a fact changed after issue raised on company B's issued deal (tests/api/world.py).
+        issued = world.deals["public_b"]
+        ids["id"] = ComplianceReview.objects.get(deal=issued).pk
+        ids["change_pk"] = FactChange.objects.filter(deal=issued).order_by("pk").first().pk
     elif path.startswith("/api/compliance-reviews/{id}/"):
         ids["id"] = ComplianceReview.objects.get(deal=review).pk
+    elif path.startswith("/api/data-rights/{id}/"):
+        ids["id"] = asset.rights.order_by("pk").first().pk
     url = path.replace("{id}", str(ids["id"])).replace("{item_pk}", str(ids["item_pk"]))
+    url = url.replace("{change_pk}", str(ids.get("change_pk")))
     bodies: dict[tuple[str, str], dict] = {
         ("POST", "/api/auth/token/"): {"username": "bob", "password": "pass-for-tests-1"},
         ("POST", "/api/deals/{id}/transition/"): {"action": "withdraw", "reason": "Market conditions."},
@@ -155,6 +163,10 @@ def _path_and_base(world: World, method: str, path: str, client: APIClient) -> t
         ("POST", "/api/review-items/{id}/answer/"): {"text": "Consent records are kept for five years."},
         ("POST", "/api/review-items/{id}/assessment/"): {"outcome": "pass"},
         ("POST", "/api/compliance-reviews/{id}/decision/"): {"decision": "request_changes", "reason": "More."},
+        ("POST", "/api/data-rights/{id}/revoke/"): {"reason": "The registry cancelled the certificate."},
+        ("POST", "/api/compliance-reviews/{id}/fact-changes/{change_pk}/resolve/"): {
+            "resolution": "Cross-border flow checked: the CAC filing covers it."
+        },
         ("POST", "/api/originators/"): {"name": "Gamma Data Co.", "uscc": make_uscc(990), "industry": "Data",
                                         "region": "Beijing", "ownership_type": "private", "credit_rating": "AA"},
     }  # fmt: skip

@@ -26,7 +26,8 @@ from deals.market_data import comparable_transaction_create
 from deals.models import Deal, Tranche, ValuationRun
 from investors import orders
 from origination.choices import Role
-from origination.models import User
+from origination.models import RevenueImport, User
+from origination.services import data_asset_update
 from tests.deals.compliance.helpers import pass_review, pdf_upload
 from tests.factories import (
     InvestorFactory,
@@ -118,11 +119,20 @@ def build_world() -> World:
         deals[f"public_{company}"] = _published(submittable_deal(owner), owner, officer, arranger, value=company == "b")
     booked = workflow.deal_open_book(deal=deals["public_a"], actor=arranger)
     senior = Tranche.objects.get(deal=booked, payment_priority=1)
+    senior.implied_rating = "AAA"  # as its valuation would rate it: the orders meet the investors' mandates
+    senior.save(update_fields=["implied_rating"])
     for investor, amount in (("investor_a", 30 * M), ("investor_b", 50 * M)):
         orders.order_place(actor=users[investor], tranche=senior, amount=amount, yield_rate=Decimal("0.0225"))
     deals["public_a"] = booked
     workflow.deal_open_book(deal=deals["public_b"], actor=arranger)
     deals["public_b"] = workflow.deal_issue(deal=deals["public_b"], actor=arranger, issue_date=dt.date(2026, 11, 2))
+    # Company B's data: a revenue file it imported, and a fact flipped after issue (a finding for the officer).
+    owner_b = users["originator_b"]
+    review_asset = deals["review_b"].pool_assets.order_by("pk").first().data_assets.order_by("pk").first()
+    RevenueImport.objects.create(data_asset=review_asset, uploaded_by=owner_b, file_name="revenue.csv",
+                                 sha256="0" * 64, row_count=0, total_amount=Decimal("0"))  # fmt: skip
+    issued_asset = deals["public_b"].pool_assets.order_by("pk").first().data_assets.order_by("pk").first()
+    data_asset_update(actor=owner_b, data_asset=issued_asset, cross_border_flow=not issued_asset.cross_border_flow)
     # A run still queued: no result yet.
     ValuationRun.objects.create(deal=deals["public_a"], requested_by=arranger, n_paths=1000)
     for category, price in (("transport", "12000000.00"), ("energy", "8000000.00")):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from origination.api import ScopedPrimaryKeyField, ScopedViewSetMixin, error_responses
+from origination.filters import FilterSet
 from origination.models import DataAsset, User
 from origination.selectors import data_asset_list_for
 
@@ -323,7 +323,7 @@ class AuditEventSerializer(serializers.Serializer):
         return audit_reason_text(event.action, event.reason)
 
 
-class DealFilter(django_filters.FilterSet):
+class DealFilter(FilterSet):
     class Meta:
         model = Deal
         fields = ["status", "deal_type", "exchange"]
@@ -611,7 +611,9 @@ class MarketSummarySerializer(serializers.Serializer):
 
 
 class MarketSummaryQuerySerializer(serializers.Serializer):
-    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+    year = serializers.IntegerField(
+        required=False, min_value=selectors.MARKET_YEAR_MIN, max_value=selectors.MARKET_YEAR_MAX
+    )
 
 
 class MarketSummaryView(APIView):

@@ -26,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from origination.api import ScopedViewSetMixin, error_responses
+from origination.filters import FilterSet
 from origination.models import User
 
 from . import market_data
@@ -89,7 +90,7 @@ class MarketUploadResultSerializer(serializers.Serializer):
     )
 
 
-class MarketParametersFilter(django_filters.FilterSet):
+class MarketParametersFilter(FilterSet):
     as_of_from = django_filters.DateFilter(
         field_name="as_of", lookup_expr="gte", help_text=_("First date included (YYYY-MM-DD).")
     )
@@ -201,7 +202,7 @@ class ComparableUploadSerializer(serializers.Serializer):
     )
 
 
-class ComparableTransactionFilter(django_filters.FilterSet):
+class ComparableTransactionFilter(FilterSet):
     date_from = django_filters.DateFilter(field_name="transaction_date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="transaction_date", lookup_expr="lte")
 

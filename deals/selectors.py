@@ -138,6 +138,9 @@ def _pct(part: Decimal, whole: Decimal) -> Decimal:
     return (Decimal(100) * part / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if whole else Decimal(0)
 
 
+MARKET_YEAR_MIN, MARKET_YEAR_MAX = 2000, 2100  # the issue years the market figures can be asked for
+
+
 def market_summary(*, year: int | None = None) -> dict[str, Any]:
     """The market figures of DESIGN.md section 1, computed from issued deals (optionally of one issue year).
 

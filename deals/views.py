@@ -38,6 +38,8 @@ from .forms import (
 )
 from .models import Deal, Tranche
 from .selectors import (
+    MARKET_YEAR_MAX,
+    MARKET_YEAR_MIN,
     audit_log_for,
     credit_enhancement_list_for,
     deal_get_for,
@@ -578,10 +580,19 @@ def _headline_issuance(summary: dict[str, Any]) -> str:
     return _("%(amount)s bn CNY") % {"amount": summary["total_issuance_bn_cny"]}
 
 
+class BadQuery(ValueError):
+    """A query-string parameter of a page is out of its range; the page answers 400 saying which and why."""
+
+
 def _market_year(raw: str | None, years: list[int]) -> int | None:
     if raw == "all":
         return None
-    if raw and raw.isdigit():
+    if raw:
+        if not (raw.isascii() and raw.isdigit() and MARKET_YEAR_MIN <= int(raw) <= MARKET_YEAR_MAX):
+            raise BadQuery(
+                _("year: enter an issue year from %(min)s to %(max)s, or 'all'.")
+                % {"min": MARKET_YEAR_MIN, "max": MARKET_YEAR_MAX}
+            )
         return int(raw)
     if DEFAULT_MARKET_YEAR in years:
         return DEFAULT_MARKET_YEAR
@@ -593,7 +604,10 @@ def market(request: HttpRequest) -> HttpResponse:
     """The market figures of issued deals (DESIGN.md section 1), for one issue year or all."""
     overall = market_summary()
     years = [row["year"] for row in overall["by_year"]]
-    year = _market_year(request.GET.get("year"), years)
+    try:
+        year = _market_year(request.GET.get("year"), years)
+    except BadQuery as error:
+        return render(request, "400.html", {"message": str(error)}, status=400)
     summary = overall if year is None else market_summary(year=year)
     issued = (
         deal_list_for(request.user)

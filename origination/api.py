@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from . import selectors, services
 from .errors import DomainError
+from .filters import FilterSet, IdFilter
 from .models import DataAsset, DataRight, Originator, RevenueImport, RevenueRecord, User
 from .revenue_undo import revenue_import_undo
 
@@ -98,7 +99,7 @@ class OriginatorSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
 
-class OriginatorFilter(django_filters.FilterSet):
+class OriginatorFilter(FilterSet):
     class Meta:
         model = Originator
         fields = ["ownership_type", "credit_rating"]
@@ -168,8 +169,8 @@ class DataAssetUpdateSerializer(DataAssetSerializer):
     originator = serializers.PrimaryKeyRelatedField(read_only=True)
 
 
-class DataAssetFilter(django_filters.FilterSet):
-    originator = django_filters.NumberFilter(field_name="originator_id")
+class DataAssetFilter(FilterSet):
+    originator = IdFilter(field_name="originator_id")
 
     class Meta:
         model = DataAsset
@@ -354,8 +355,8 @@ class DataRightRevokeSerializer(serializers.Serializer):
     )
 
 
-class DataRightFilter(django_filters.FilterSet):
-    data_asset = django_filters.NumberFilter(field_name="data_asset_id")
+class DataRightFilter(FilterSet):
+    data_asset = IdFilter(field_name="data_asset_id")
 
     class Meta:
         model = DataRight
@@ -434,8 +435,8 @@ class RevenueRecordSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RevenueFilter(django_filters.FilterSet):
-    data_asset = django_filters.NumberFilter(field_name="data_asset_id")
+class RevenueFilter(FilterSet):
+    data_asset = IdFilter(field_name="data_asset_id")
     period_from = django_filters.DateFilter(
         field_name="period", lookup_expr="gte", help_text=_("First month included (YYYY-MM-DD).")
     )
@@ -448,8 +449,8 @@ class RevenueFilter(django_filters.FilterSet):
         fields = ["data_asset", "revenue_type", "period_from", "period_to"]
 
 
-class RevenueImportFilter(django_filters.FilterSet):
-    data_asset = django_filters.NumberFilter(field_name="data_asset_id")
+class RevenueImportFilter(FilterSet):
+    data_asset = IdFilter(field_name="data_asset_id")
 
     class Meta:
         model = RevenueImport

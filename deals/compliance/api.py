@@ -17,7 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -26,7 +26,9 @@ from deals.audit import audit_action_label
 from deals.facts import fact_change_text, facts_differences
 from deals.selectors import deal_get_for
 from origination.api import ScopedViewSetMixin, error_responses
+from origination.filters import FilterSet, IdFilter
 from origination.models import User
+from origination.parsers import BoundedJSONParser
 from origination.selectors import data_asset_list_for
 
 from . import selectors, services
@@ -244,8 +246,8 @@ class DecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ReviewFilter(django_filters.FilterSet):
-    deal = django_filters.NumberFilter(field_name="deal_id")
+class ReviewFilter(FilterSet):
+    deal = IdFilter(field_name="deal_id")
     status = django_filters.ChoiceFilter(field_name="deal__status", choices=[(s, s) for s in IN_PROGRESS_STATES])
 
     class Meta:
@@ -343,7 +345,7 @@ class ReviewItemViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     model = ReviewItem
     filterset_fields = ["review"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
 
     def scoped_queryset(self, user: User) -> QuerySet[ReviewItem]:
         return selectors.review_item_list_for(user).prefetch_related(

@@ -71,3 +71,11 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
         body = {"code": "not_found", "detail": str(exceptions.NotFound.default_detail), "fields": {}}
         return JsonResponse(body, status=status.HTTP_404_NOT_FOUND)
     return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 handler: under /api/ the API's JSON error body, elsewhere the static error page."""
+    if request.path.startswith("/api/"):
+        body = {"code": "server_error", "detail": "The server could not complete this request.", "fields": {}}
+        return JsonResponse(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return defaults.server_error(request)

@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A request that lost a race with another answers 409/503 with Retry-After, not a 500 (docs/api.md).
+    "origination.concurrency.ContentionMiddleware",
     # Last, as django-axes asks: it turns a sign-in that hit the limit into the lock-out answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -110,8 +112,16 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the dev server and an in-process job share the file.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"})
+    # One writer at a time, the others wait (origination/concurrency.py): WAL lets readers go on while a request
+    # writes, the busy timeout makes a writer wait for the lock instead of failing at once, and BEGIN IMMEDIATE
+    # takes the write lock when a transaction starts, so a read that turns into a write never finds it taken.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": env.float("SQLITE_BUSY_TIMEOUT", default=20.0),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "origination.User"

@@ -75,9 +75,10 @@ def test_the_largest_id_and_a_foreign_id_are_simply_not_found_in_the_list(world)
         assert response.status_code == 200
         assert response.json()["count"] == 0
     own = world.deals["public_a"].pk
-    assert client.get(f"/api/valuation-runs/?deal={own}").json()["count"] == ValuationRun.objects.filter(
-        deal_id=own
-    ).count()
+    assert (
+        client.get(f"/api/valuation-runs/?deal={own}").json()["count"]
+        == ValuationRun.objects.filter(deal_id=own).count()
+    )
 
 
 @pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])

@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 
 from origination.api import ScopedPrimaryKeyField, ScopedViewSetMixin, error_responses
 from origination.filters import FilterSet
+from origination.limits import SUM_OF_MONEY
 from origination.models import DataAsset, User
 from origination.selectors import data_asset_list_for
 
@@ -594,14 +595,14 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
 class MarketYearSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     products = serializers.IntegerField()
-    total_cny = serializers.DecimalField(max_digits=20, decimal_places=2)
+    total_cny = serializers.DecimalField(**SUM_OF_MONEY)
 
 
 class MarketSummarySerializer(serializers.Serializer):
     year = serializers.IntegerField(allow_null=True)
     products_issued = serializers.IntegerField()
-    total_issuance_cny = serializers.DecimalField(max_digits=20, decimal_places=2)
-    total_issuance_bn_cny = serializers.DecimalField(max_digits=12, decimal_places=2)
+    total_issuance_cny = serializers.DecimalField(**SUM_OF_MONEY)
+    total_issuance_bn_cny = serializers.DecimalField(**SUM_OF_MONEY)
     data_asset_abs = serializers.IntegerField()
     empowerment_abs = serializers.IntegerField()
     soe_initiated = serializers.IntegerField()

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from origination.api import ScopedViewSetMixin, error_responses
+from origination.limits import N_PATHS_RANGE
 from origination.models import User
 
 from . import valuation_jobs
@@ -43,7 +44,7 @@ class ValuationRunSerializer(serializers.ModelSerializer):
 
 class ValuationStartSerializer(serializers.Serializer):
     deal = serializers.IntegerField(help_text=_("The deal to value (compliance approved)."))
-    n_paths = serializers.IntegerField(min_value=1000, max_value=200_000, default=10_000)
+    n_paths = serializers.IntegerField(**N_PATHS_RANGE.serializer(), default=10_000)
 
 
 class ValuationRunViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from origination.choices import CreditRating
+from origination.limits import MONEY_RANGE, PAYMENT_PRIORITY_RANGE, POSITIVE_MONEY_RANGE, RATE_RANGE
 from origination.models import DataAsset
 
 from .choices import (
@@ -27,10 +28,11 @@ from .choices import (
 )
 from .models import CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
 
+# A rate typed as a percentage: RATE_RANGE times 100 (2.04 % is stored as the fraction 0.0204).
 PERCENT_FIELD = {
     "max_digits": 7,
     "decimal_places": 4,
-    "validators": [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    "validators": [MinValueValidator(RATE_RANGE.low * 100), MaxValueValidator(RATE_RANGE.high * 100)],
 }
 
 
@@ -115,9 +117,7 @@ class PoolAssetForm(forms.Form):
     obligor = forms.CharField(label=_("Obligor"), max_length=200)
     obligor_city = forms.CharField(label=_("Obligor city"), max_length=100, required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=PoolAssetKind.choices)
-    principal = forms.DecimalField(
-        label=_("Principal or expected cash flow (CNY)"), max_digits=18, decimal_places=2, min_value=Decimal("0.01")
-    )
+    principal = forms.DecimalField(label=_("Principal or expected cash flow (CNY)"), **POSITIVE_MONEY_RANGE.form())
     rate_pct = forms.DecimalField(label=_("Annual rate (%)"), initial=Decimal("0"), **PERCENT_FIELD)
     maturity_date = forms.DateField(label=_("Maturity"), widget=DateInput())
     default_probability_pct = forms.DecimalField(
@@ -145,12 +145,7 @@ class PoolAssetForm(forms.Form):
         label=_("Other collateral"), choices=CollateralKind.choices, initial=CollateralKind.NONE, required=False
     )
     collateral_value = forms.DecimalField(
-        label=_("Value of the other collateral (CNY)"),
-        max_digits=18,
-        decimal_places=2,
-        min_value=Decimal("0"),
-        initial=Decimal("0"),
-        required=False,
+        label=_("Value of the other collateral (CNY)"), initial=Decimal("0"), required=False, **MONEY_RANGE.form()
     )
     data_assets = forms.ModelMultipleChoiceField(
         label=_("Data assets (revenue source or pledge)"),
@@ -209,10 +204,12 @@ class TrancheForm(forms.Form):
 
     name = forms.CharField(label=_("Name"), max_length=50)
     tranche_class = forms.ChoiceField(label=_("Class"), choices=TrancheClass.choices)
-    size = forms.DecimalField(label=_("Size (CNY)"), max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    size = forms.DecimalField(label=_("Size (CNY)"), **POSITIVE_MONEY_RANGE.form())
     coupon_pct = forms.DecimalField(label=_("Coupon (%)"), required=False, **PERCENT_FIELD)
     target_rating = forms.ChoiceField(label=_("Target rating"), choices=CreditRating.choices, initial="NR")
-    payment_priority = forms.IntegerField(label=_("Payment priority (1 is paid first)"), min_value=1, max_value=99)
+    payment_priority = forms.IntegerField(
+        label=_("Payment priority (1 is paid first)"), **PAYMENT_PRIORITY_RANGE.form()
+    )
 
     @staticmethod
     def initial_from(tranche: Tranche) -> dict[str, Any]:
@@ -241,9 +238,7 @@ class CreditEnhancementForm(forms.Form):
         label=_("Guarantor type"), choices=[("", "—"), *GuarantorType.choices], required=False
     )
     provider = forms.CharField(label=_("Provider"), max_length=200, required=False)
-    amount = forms.DecimalField(
-        label=_("Amount (CNY)"), max_digits=18, decimal_places=2, min_value=Decimal("0"), initial=Decimal("0")
-    )
+    amount = forms.DecimalField(label=_("Amount (CNY)"), initial=Decimal("0"), **MONEY_RANGE.form())
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
     covered_classes = forms.MultipleChoiceField(
         label=_("Classes covered"),

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from origination.choices import RATING_ORDER
+from origination.limits import MARKET_RATE_RANGE
 
 from .choices import GuarantorType
 from .csv_upload import CellError, MarketFileError, normalise, parse_date, parse_number, parse_text, row_error
@@ -36,10 +37,11 @@ TABLES = (CURVE, RATING_SPREAD, SUPPORT_PREMIUM, PROVIDER_DEFAULT_RATE, PARAMETE
 RATE_PARAMETERS = ("liquidity_premium", "tenor_premium_per_year")
 PARAMETERS = (*RATE_PARAMETERS, "benchmark_name")
 
-MIN_RATE, MAX_RATE = Decimal("-0.05"), Decimal("0.5")
+MIN_RATE, MAX_RATE = MARKET_RATE_RANGE.low, MARKET_RATE_RANGE.high
 MAX_TENOR_YEARS = Decimal("50")
 MIN_CURVE_POINTS = 2
-RATE_PARAMETER_DECIMALS = 4  # MarketParameters.liquidity_premium and tenor_premium_per_year keep 4 decimals
+# MarketParameters.liquidity_premium and tenor_premium_per_year keep 4 decimals
+RATE_PARAMETER_DECIMALS = MARKET_RATE_RANGE.decimal_places
 MAX_BENCHMARK_NAME = 100
 
 

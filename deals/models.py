@@ -5,14 +5,28 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from origination.choices import CreditRating, DataCategory
 from origination.jobs import JobRun
-from origination.models import MONEY, DataAsset, Originator
+from origination.limits import (
+    CONTROLLED_AMORTISATION_RANGE,
+    DSCR_TRIGGER_RANGE,
+    MARKET_RATE_RANGE,
+    MONEY_RANGE,
+    N_PATHS_RANGE,
+    PAYMENT_PRIORITY_RANGE,
+    POSITIVE_MONEY_RANGE,
+    RATE_RANGE,
+    SEED_RANGE,
+    STRUCTURING_RATIO_RANGE,
+    TENOR_MONTHS_RANGE,
+    TRIGGER_CURE_RANGE,
+    TRIGGER_WINDOW_RANGE,
+)
+from origination.models import DataAsset, Originator
 
 from .audit_hash import GENESIS_HASH
 from .choices import (
@@ -40,10 +54,6 @@ from .choices import (
 
 # Written by the audit log only (deals/audit.py), never by a save of the deal.
 AUDIT_HEAD_FIELDS = frozenset({"audit_event_count", "audit_head_hash"})
-RATE = {"max_digits": 7, "decimal_places": 4}
-UNIT_INTERVAL = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
-RATIO = {"max_digits": 6, "decimal_places": 3}
-RATIO_RANGE = [MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("10"))]
 
 
 def default_covered_classes() -> list[str]:
@@ -57,10 +67,8 @@ class Deal(models.Model):
     originator = models.ForeignKey(Originator, on_delete=models.PROTECT, related_name="deals")
     name = models.CharField(_("name"), max_length=200)
     deal_type = models.CharField(_("deal type"), max_length=30, choices=DealType.choices)
-    target_size = models.DecimalField(_("target size (CNY)"), **MONEY)
-    tenor_months = models.PositiveSmallIntegerField(
-        _("tenor (months)"), validators=[MinValueValidator(1), MaxValueValidator(360)]
-    )
+    target_size = models.DecimalField(_("target size (CNY)"), **POSITIVE_MONEY_RANGE.decimal())
+    tenor_months = models.PositiveSmallIntegerField(_("tenor (months)"), validators=TENOR_MONTHS_RANGE.validators())
     payment_frequency = models.CharField(
         _("payment frequency"), max_length=20, choices=PaymentFrequency.choices, default=PaymentFrequency.QUARTERLY
     )
@@ -83,21 +91,21 @@ class Deal(models.Model):
     )
     structuring_ratio = models.DecimalField(
         _("structuring ratio (projected cash / rated debt service)"), default=Decimal("1.200"),
-        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("10"))], **RATIO,
+        **STRUCTURING_RATIO_RANGE.decimal(),
     )  # fmt: skip
     dscr_trigger = models.DecimalField(
-        _("DSCR trigger (blank: no DSCR test)"), null=True, blank=True, validators=RATIO_RANGE, **RATIO
+        _("DSCR trigger (blank: no DSCR test)"), null=True, blank=True, **DSCR_TRIGGER_RANGE.decimal()
     )
     trigger_window_periods = models.PositiveSmallIntegerField(
-        _("DSCR test window (payment periods)"), default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
+        _("DSCR test window (payment periods)"), default=1, validators=TRIGGER_WINDOW_RANGE.validators()
     )
     trigger_cure_periods = models.PositiveSmallIntegerField(
         _("periods passing the test that cure a trigger (0: never cured)"), default=0,
-        validators=[MaxValueValidator(12)],
+        validators=TRIGGER_CURE_RANGE.validators(),
     )  # fmt: skip
     controlled_amortisation_periods = models.PositiveSmallIntegerField(
         _("controlled amortisation periods before expected maturity (1: bullet)"), default=1,
-        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        validators=CONTROLLED_AMORTISATION_RANGE.validators(),
     )  # fmt: skip
     residual_release = models.CharField(
         _("cash to the subordinated class"), max_length=30, choices=ResidualRelease.choices,
@@ -113,7 +121,15 @@ class Deal(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("deal")
         verbose_name_plural = _("deals")
-        constraints = [models.CheckConstraint(name="deal_size_positive", condition=Q(target_size__gt=0))]
+        constraints = [
+            POSITIVE_MONEY_RANGE.check("deals_deal", "target_size"),
+            TENOR_MONTHS_RANGE.check("deals_deal", "tenor_months"),
+            STRUCTURING_RATIO_RANGE.check("deals_deal", "structuring_ratio"),
+            DSCR_TRIGGER_RANGE.check("deals_deal", "dscr_trigger", null=True),
+            TRIGGER_WINDOW_RANGE.check("deals_deal", "trigger_window_periods"),
+            TRIGGER_CURE_RANGE.check("deals_deal", "trigger_cure_periods"),
+            CONTROLLED_AMORTISATION_RANGE.check("deals_deal", "controlled_amortisation_periods"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -184,16 +200,16 @@ class PoolAsset(models.Model):
     obligor = models.CharField(_("obligor"), max_length=200)
     obligor_city = models.CharField(_("obligor city"), max_length=100, blank=True)
     kind = models.CharField(_("kind"), max_length=30, choices=PoolAssetKind.choices)
-    principal = models.DecimalField(_("principal or expected cash flow (CNY)"), **MONEY)
-    rate = models.DecimalField(_("annual rate"), default=Decimal("0"), validators=UNIT_INTERVAL, **RATE)
+    principal = models.DecimalField(_("principal or expected cash flow (CNY)"), **POSITIVE_MONEY_RANGE.decimal())
+    rate = models.DecimalField(_("annual rate"), default=Decimal("0"), **RATE_RANGE.decimal())
     maturity_date = models.DateField(_("maturity"))
     default_probability = models.DecimalField(
-        _("annual default probability"), default=Decimal("0"), validators=UNIT_INTERVAL, **RATE
+        _("annual default probability"), default=Decimal("0"), **RATE_RANGE.decimal()
     )
-    recovery_rate = models.DecimalField(_("recovery rate"), default=Decimal("0"), validators=UNIT_INTERVAL, **RATE)
+    recovery_rate = models.DecimalField(_("recovery rate"), default=Decimal("0"), **RATE_RANGE.decimal())
     # Empowerment deals: the obligor's default probability as priced without the data (the data's effect).
     default_probability_without_data = models.DecimalField(
-        _("annual default probability without the data"), null=True, blank=True, validators=UNIT_INTERVAL, **RATE
+        _("annual default probability without the data"), null=True, blank=True, **RATE_RANGE.decimal()
     )
     data_assets = models.ManyToManyField(
         DataAsset,
@@ -208,15 +224,21 @@ class PoolAsset(models.Model):
     collateral_kind = models.CharField(
         _("other collateral"), max_length=30, choices=CollateralKind.choices, default=CollateralKind.NONE
     )
-    collateral_value = models.DecimalField(_("value of the other collateral (CNY)"), default=Decimal("0"), **MONEY)
+    collateral_value = models.DecimalField(
+        _("value of the other collateral (CNY)"), default=Decimal("0"), **MONEY_RANGE.decimal()
+    )
 
     class Meta:
         ordering = ["deal", "id"]
         verbose_name = _("pool asset")
         verbose_name_plural = _("pool assets")
         constraints = [
-            models.CheckConstraint(name="pool_principal_positive", condition=Q(principal__gt=0)),
-            models.CheckConstraint(name="pool_collateral_not_negative", condition=Q(collateral_value__gte=0)),
+            POSITIVE_MONEY_RANGE.check("deals_poolasset", "principal"),
+            RATE_RANGE.check("deals_poolasset", "rate"),
+            RATE_RANGE.check("deals_poolasset", "default_probability"),
+            RATE_RANGE.check("deals_poolasset", "recovery_rate"),
+            RATE_RANGE.check("deals_poolasset", "default_probability_without_data", null=True),
+            MONEY_RANGE.check("deals_poolasset", "collateral_value"),
         ]
 
     def __str__(self) -> str:
@@ -266,7 +288,7 @@ class CreditEnhancement(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=EnhancementKind.choices)
     guarantor_type = models.CharField(_("guarantor type"), max_length=30, choices=GuarantorType.choices, blank=True)
     provider = models.CharField(_("provider"), max_length=200, blank=True)
-    amount = models.DecimalField(_("amount (CNY)"), default=Decimal("0"), **MONEY)
+    amount = models.DecimalField(_("amount (CNY)"), default=Decimal("0"), **MONEY_RANGE.decimal())
     description = models.CharField(_("description"), max_length=300, blank=True)
     # Guarantees and shortfall undertakings: which classes, when it pays, and how strong the provider is.
     covered_classes = models.JSONField(_("classes covered"), default=default_covered_classes, blank=True)
@@ -282,7 +304,7 @@ class CreditEnhancement(models.Model):
         verbose_name = _("credit enhancement")
         verbose_name_plural = _("credit enhancements")
         constraints = [
-            models.CheckConstraint(name="enhancement_amount_not_negative", condition=Q(amount__gte=0)),
+            MONEY_RANGE.check("deals_creditenhancement", "amount"),
             models.CheckConstraint(
                 name="guarantee_has_guarantor_type",
                 condition=~Q(kind__in=["external_guarantee", "shortfall_undertaking"]) | ~Q(guarantor_type=""),
@@ -319,12 +341,14 @@ class Tranche(models.Model):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="tranches")
     name = models.CharField(_("name"), max_length=50)
     tranche_class = models.CharField(_("class"), max_length=20, choices=TrancheClass.choices)
-    size = models.DecimalField(_("size (CNY)"), **MONEY)
+    size = models.DecimalField(_("size (CNY)"), **POSITIVE_MONEY_RANGE.decimal())
     coupon = models.DecimalField(
-        _("coupon (annual, e.g. 0.0204 = 2.04 %)"), null=True, blank=True, validators=UNIT_INTERVAL, **RATE
+        _("coupon (annual, e.g. 0.0204 = 2.04 %)"), null=True, blank=True, **RATE_RANGE.decimal()
     )
     target_rating = models.CharField(_("target rating"), max_length=4, choices=CreditRating.choices, default="NR")
-    payment_priority = models.PositiveSmallIntegerField(_("payment priority (1 is paid first)"))
+    payment_priority = models.PositiveSmallIntegerField(
+        _("payment priority (1 is paid first)"), validators=PAYMENT_PRIORITY_RANGE.validators()
+    )
     # Set from the latest successful valuation (investors.product_risk): R1-R5 and the factors behind it.
     product_risk_level = models.CharField(_("product risk level"), max_length=2, blank=True)
     product_risk_factors = models.JSONField(_("product risk factors"), default=dict, blank=True)
@@ -340,7 +364,9 @@ class Tranche(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["deal", "payment_priority"], name="tranche_priority_unique"),
             models.UniqueConstraint(fields=["deal", "name"], name="tranche_name_unique"),
-            models.CheckConstraint(name="tranche_size_positive", condition=Q(size__gt=0)),
+            POSITIVE_MONEY_RANGE.check("deals_tranche", "size"),
+            RATE_RANGE.check("deals_tranche", "coupon", null=True),
+            PAYMENT_PRIORITY_RANGE.check("deals_tranche", "payment_priority"),
         ]
 
     def __str__(self) -> str:
@@ -415,8 +441,12 @@ class MarketParameters(models.Model):
     # {rating: annual default probability} of guarantors and undertaking parties (empty: the engine's table).
     provider_default_rates = models.JSONField(_("annual default probability by provider rating"), default=dict,
                                               blank=True)  # fmt: skip
-    liquidity_premium = models.DecimalField(_("liquidity premium"), null=True, blank=True, **RATE)
-    tenor_premium_per_year = models.DecimalField(_("tenor premium per year of WAL"), null=True, blank=True, **RATE)
+    liquidity_premium = models.DecimalField(
+        _("liquidity premium"), null=True, blank=True, **MARKET_RATE_RANGE.decimal()
+    )
+    tenor_premium_per_year = models.DecimalField(
+        _("tenor premium per year of WAL"), null=True, blank=True, **MARKET_RATE_RANGE.decimal()
+    )
     source = models.CharField(_("source"), max_length=300, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(
@@ -429,6 +459,10 @@ class MarketParameters(models.Model):
         get_latest_by = ["as_of", "id"]
         verbose_name = _("market parameters")
         verbose_name_plural = _("market parameters")
+        constraints = [
+            MARKET_RATE_RANGE.check("deals_marketparameters", "liquidity_premium", null=True),
+            MARKET_RATE_RANGE.check("deals_marketparameters", "tenor_premium_per_year", null=True),
+        ]
 
     def __str__(self) -> str:
         return f"{self.benchmark_name} {self.as_of}"
@@ -446,8 +480,8 @@ class ComparableTransaction(models.Model):
     description = models.CharField(_("what was traded"), max_length=300)
     venue = models.CharField(_("venue (exchange or counterparty)"), max_length=200)
     transaction_date = models.DateField(_("transaction date"))
-    price = models.DecimalField(_("price (CNY)"), **MONEY)
-    annual_revenue = models.DecimalField(_("annual revenue of the traded data (CNY)"), **MONEY)
+    price = models.DecimalField(_("price (CNY)"), **POSITIVE_MONEY_RANGE.decimal())
+    annual_revenue = models.DecimalField(_("annual revenue of the traded data (CNY)"), **POSITIVE_MONEY_RANGE.decimal())
     source = models.CharField(_("source (document or link)"), max_length=300)
     created_by = models.ForeignKey(
         "origination.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -459,8 +493,8 @@ class ComparableTransaction(models.Model):
         verbose_name = _("comparable transaction")
         verbose_name_plural = _("comparable transactions")
         constraints = [
-            models.CheckConstraint(name="comparable_price_positive", condition=Q(price__gt=0)),
-            models.CheckConstraint(name="comparable_revenue_positive", condition=Q(annual_revenue__gt=0)),
+            POSITIVE_MONEY_RANGE.check("deals_comparabletransaction", "price"),
+            POSITIVE_MONEY_RANGE.check("deals_comparabletransaction", "annual_revenue"),
         ]
 
     def __str__(self) -> str:
@@ -473,10 +507,15 @@ class ValuationRun(JobRun):
     deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="valuation_runs")
     market_parameters = models.ForeignKey(MarketParameters, on_delete=models.PROTECT, null=True, related_name="+")
     pricing_date = models.DateField(_("pricing date"), null=True, blank=True)
-    n_paths = models.PositiveIntegerField(default=10_000)
-    seed = models.BigIntegerField(default=20251120)
+    n_paths = models.PositiveIntegerField(default=10_000, validators=N_PATHS_RANGE.validators())
+    seed = models.BigIntegerField(default=20251120, validators=SEED_RANGE.validators())
 
     class Meta(JobRun.Meta):
+        constraints = [
+            *JobRun.Meta.constraints,
+            N_PATHS_RANGE.check("deals_valuationrun", "n_paths"),
+            SEED_RANGE.check("deals_valuationrun", "seed"),
+        ]
         verbose_name = _("valuation run")
         verbose_name_plural = _("valuation runs")
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from investors.product_risk import product_risk
 from origination.errors import ConflictError, DomainError
 from origination.jobs import job_claim, job_fail, job_finish, job_progress
+from origination.limits import N_PATHS_RANGE
 from origination.models import User
 
 from . import workflow
@@ -38,7 +39,7 @@ def valuation_request(
     *, actor: User | None, deal: Deal, n_paths: int = 10_000, seed: int = DEFAULT_SEED
 ) -> ValuationRun:
     """Start valuing an approved deal: the workflow move to 'valuing' and a queued run, enqueued after commit."""
-    if not 1_000 <= n_paths <= 200_000:
+    if not N_PATHS_RANGE.contains(n_paths):
         raise DomainError("invalid", _("Between 1,000 and 200,000 paths."), fields={"n_paths": _("Out of range.")})
     from .tasks import run_valuation
 

@@ -19,6 +19,7 @@ from deals.models import Tranche
 from deals.selectors import deal_list_for, tranche_list_for
 from origination.api import ScopedPrimaryKeyField, ScopedViewSetMixin, error_responses
 from origination.errors import DomainError
+from origination.limits import POSITIVE_MONEY_RANGE, RATE_RANGE
 from origination.models import User
 
 from . import orders, selectors, services
@@ -98,8 +99,8 @@ class OrderSerializer(serializers.ModelSerializer):
 
 
 class OrderChangeSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
-    yield_rate = serializers.DecimalField(max_digits=7, decimal_places=4)
+    amount = serializers.DecimalField(**POSITIVE_MONEY_RANGE.serializer())
+    yield_rate = serializers.DecimalField(**RATE_RANGE.serializer())
 
 
 class OrderViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

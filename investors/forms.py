@@ -7,6 +7,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from origination.limits import POSITIVE_MONEY_RANGE
+
 from .questionnaire import QUESTIONS
 
 
@@ -26,7 +28,10 @@ class QuestionnaireForm(forms.Form):
 class OrderForm(forms.Form):
     """Amount in CNY and the yield asked in percent (2.10 means 2.10 %)."""
 
-    amount = forms.DecimalField(label=_("Amount (CNY)"), min_value=Decimal("100000"), decimal_places=2, max_digits=18)
+    # The smallest order is the book's 100,000 CNY unit; the largest, the money range (docs/limits.md).
+    amount = forms.DecimalField(
+        label=_("Amount (CNY)"), **{**POSITIVE_MONEY_RANGE.form(), "min_value": Decimal("100000")}
+    )
     yield_pct = forms.DecimalField(
         label=_("Yield asked (%)"),
         min_value=Decimal("0.01"),

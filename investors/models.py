@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +11,15 @@ from simple_history.models import HistoricalRecords
 
 from origination.choices import CreditRating
 from origination.jobs import JobRun
-from origination.models import MONEY
+from origination.limits import (
+    FAILED_RULES_RANGE,
+    FRACTION_RANGE,
+    MATCH_SCORE_RANGE,
+    MONEY_RANGE,
+    POSITIVE_MONEY_RANGE,
+    RATE_RANGE,
+    TENOR_MONTHS_RANGE,
+)
 
 from .choices import InvestorType, RiskTolerance
 
@@ -44,26 +51,18 @@ class RiskProfile(models.Model):
     dimension_levels = models.JSONField(_("level of each dimension"), default=dict, blank=True)
     tolerance_reasons = models.JSONField(_("why this risk tolerance"), default=list, blank=True)
     min_rating = models.CharField(_("minimum rating"), max_length=4, choices=CreditRating.choices, default="AA")
-    max_tenor_months = models.PositiveSmallIntegerField(_("maximum tenor (months)"), default=60)
-    min_coupon = models.DecimalField(
-        _("minimum coupon"),
-        max_digits=7,
-        decimal_places=4,
-        default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+    max_tenor_months = models.PositiveSmallIntegerField(
+        _("maximum tenor (months)"), default=60, validators=TENOR_MONTHS_RANGE.validators()
     )
-    ticket_min = models.DecimalField(_("minimum ticket (CNY)"), default=Decimal("0"), **MONEY)
-    ticket_max = models.DecimalField(_("maximum ticket (CNY)"), default=Decimal("100000000"), **MONEY)
+    min_coupon = models.DecimalField(_("minimum coupon"), default=Decimal("0"), **RATE_RANGE.decimal())
+    ticket_min = models.DecimalField(_("minimum ticket (CNY)"), default=Decimal("0"), **MONEY_RANGE.decimal())
+    ticket_max = models.DecimalField(_("maximum ticket (CNY)"), default=Decimal("100000000"), **MONEY_RANGE.decimal())
     allowed_deal_types = models.JSONField(_("allowed deal types"), default=list, blank=True)
     excluded_industries = models.JSONField(_("excluded industries"), default=list, blank=True)
     no_personal_info = models.BooleanField(_("no personal information in the underlying data"), default=False)
     require_pipia = models.BooleanField(_("PIPIA required"), default=True)
     max_guarantee_dependence = models.DecimalField(
-        _("maximum guarantee dependence"),
-        max_digits=5,
-        decimal_places=4,
-        default=Decimal("1"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        _("maximum guarantee dependence"), default=Decimal("1"), **FRACTION_RANGE.decimal()
     )
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -73,6 +72,11 @@ class RiskProfile(models.Model):
         verbose_name_plural = _("risk profiles")
         constraints = [
             models.CheckConstraint(name="ticket_range_ordered", condition=Q(ticket_max__gte=models.F("ticket_min"))),
+            TENOR_MONTHS_RANGE.check("investors_riskprofile", "max_tenor_months"),
+            RATE_RANGE.check("investors_riskprofile", "min_coupon"),
+            MONEY_RANGE.check("investors_riskprofile", "ticket_min"),
+            MONEY_RANGE.check("investors_riskprofile", "ticket_max"),
+            FRACTION_RANGE.check("investors_riskprofile", "max_guarantee_dependence"),
         ]
 
     def __str__(self) -> str:
@@ -101,13 +105,8 @@ class IndicationOfInterest(models.Model):
 
     investor = models.ForeignKey(Investor, on_delete=models.PROTECT, related_name="orders")
     tranche = models.ForeignKey("deals.Tranche", on_delete=models.PROTECT, related_name="orders")
-    amount = models.DecimalField(_("amount (CNY)"), **MONEY)
-    yield_rate = models.DecimalField(
-        _("yield asked"),
-        max_digits=7,
-        decimal_places=4,
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
-    )
+    amount = models.DecimalField(_("amount (CNY)"), **POSITIVE_MONEY_RANGE.decimal())
+    yield_rate = models.DecimalField(_("yield asked"), **RATE_RANGE.decimal())
     status = models.CharField(
         _("status"), max_length=20, choices=IndicationStatus.choices, default=IndicationStatus.ACTIVE
     )
@@ -125,7 +124,8 @@ class IndicationOfInterest(models.Model):
         verbose_name = _("indication of interest")
         verbose_name_plural = _("indications of interest")
         constraints = [
-            models.CheckConstraint(name="order_amount_positive", condition=Q(amount__gt=0)),
+            POSITIVE_MONEY_RANGE.check("investors_indicationofinterest", "amount"),
+            RATE_RANGE.check("investors_indicationofinterest", "yield_rate"),
             models.UniqueConstraint(
                 fields=["investor", "tranche"], condition=Q(status="active"), name="one_active_order_per_tranche"
             ),
@@ -148,15 +148,18 @@ class Allocation(models.Model):
     order = models.OneToOneField(IndicationOfInterest, on_delete=models.PROTECT, related_name="allocation")
     investor = models.ForeignKey(Investor, on_delete=models.PROTECT, related_name="allocations")
     tranche = models.ForeignKey("deals.Tranche", on_delete=models.PROTECT, related_name="allocations")
-    amount = models.DecimalField(_("allocated (CNY)"), **MONEY)
-    clearing_yield = models.DecimalField(_("clearing yield"), max_digits=7, decimal_places=4)
+    amount = models.DecimalField(_("allocated (CNY)"), **MONEY_RANGE.decimal())
+    clearing_yield = models.DecimalField(_("clearing yield"), **RATE_RANGE.decimal())
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["tranche", "-amount"]
         verbose_name = _("allocation")
         verbose_name_plural = _("allocations")
-        constraints = [models.CheckConstraint(name="allocation_not_negative", condition=Q(amount__gte=0))]
+        constraints = [
+            MONEY_RANGE.check("investors_allocation", "amount"),
+            RATE_RANGE.check("investors_allocation", "clearing_yield"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.investor} {self.amount} of {self.tranche}"
@@ -224,8 +227,8 @@ class Match(models.Model):
     deal = models.ForeignKey(
         "deals.Deal", on_delete=models.CASCADE, related_name="matches", db_constraint=False, db_index=False
     )
-    score = models.FloatField()
-    failed_rules = models.PositiveSmallIntegerField(default=0)
+    score = models.FloatField(validators=MATCH_SCORE_RANGE.validators())
+    failed_rules = models.PositiveSmallIntegerField(default=0, validators=FAILED_RULES_RANGE.validators())
     eligible = models.BooleanField(default=False)
     run = models.ForeignKey(
         MatchRun, on_delete=models.SET_NULL, null=True, related_name="+", db_constraint=False, db_index=False
@@ -236,7 +239,11 @@ class Match(models.Model):
         ordering = ["investor", "-score"]
         verbose_name = _("match")
         verbose_name_plural = _("matches")
-        constraints = [models.UniqueConstraint(fields=["tranche", "investor"], name="one_match_per_pair")]
+        constraints = [
+            models.UniqueConstraint(fields=["tranche", "investor"], name="one_match_per_pair"),
+            MATCH_SCORE_RANGE.check("investors_match", "score"),
+            FAILED_RULES_RANGE.check("investors_match", "failed_rules"),
+        ]
         indexes = [models.Index(fields=["investor", "-score"]), models.Index(fields=["deal"])]
 
     def __str__(self) -> str:

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from . import selectors, services
 from .errors import DomainError
 from .filters import FilterSet, IdFilter
+from .limits import SUM_OF_MONEY
 from .models import DataAsset, DataRight, Originator, RevenueImport, RevenueRecord, User
 from .revenue_undo import revenue_import_undo
 
@@ -207,7 +208,7 @@ class RevenueUploadSerializer(serializers.Serializer):
 
 class MonthlyRevenueSerializer(serializers.Serializer):
     month = serializers.CharField(help_text=_("Month, YYYY-MM."))
-    total = serializers.DecimalField(max_digits=18, decimal_places=2, help_text=_("Revenue of the month (CNY)."))
+    total = serializers.DecimalField(**SUM_OF_MONEY, help_text=_("Revenue of the month (CNY)."))
 
 
 class RevenueSummarySerializer(serializers.Serializer):
@@ -216,7 +217,7 @@ class RevenueSummarySerializer(serializers.Serializer):
     data_asset = serializers.IntegerField()
     months = serializers.IntegerField(help_text=_("Months with revenue recorded."))
     monthly = MonthlyRevenueSerializer(many=True, help_text=_("Revenue per month, oldest first."))
-    total = serializers.DecimalField(max_digits=18, decimal_places=2, help_text=_("Revenue over all months (CNY)."))
+    total = serializers.DecimalField(**SUM_OF_MONEY, help_text=_("Revenue over all months (CNY)."))
     counterparties = serializers.IntegerField(help_text=_("Counterparties that paid anything."))
     top_counterparty_share = serializers.DecimalField(
         max_digits=5, decimal_places=4, allow_null=True, help_text=_("The largest counterparty's share of revenue.")

@@ -20,6 +20,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .limits import JOB_ATTEMPTS_RANGE, PROGRESS_RANGE
+
 
 class JobStatus(models.TextChoices):
     """Where a job stands."""
@@ -37,8 +39,8 @@ class JobRun(models.Model):
     """Abstract job row: status, progress, attempts, inputs, result, error and timings."""
 
     status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
-    progress = models.FloatField(default=0.0)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    progress = models.FloatField(default=0.0, validators=PROGRESS_RANGE.validators())  # percent
+    attempts = models.PositiveSmallIntegerField(default=0, validators=JOB_ATTEMPTS_RANGE.validators())
     inputs = models.JSONField(default=dict, blank=True)
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
@@ -54,6 +56,10 @@ class JobRun(models.Model):
     class Meta:
         abstract = True
         ordering = ["-created_at", "-id"]
+        constraints = [
+            PROGRESS_RANGE.check("%(app_label)s_%(class)s", "progress"),
+            JOB_ATTEMPTS_RANGE.check("%(app_label)s_%(class)s", "attempts"),
+        ]
 
     @property
     def is_finished(self) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -24,10 +23,18 @@ from .choices import (
     Role,
     UpdateFrequency,
 )
+from .limits import MONEY_RANGE, POSITIVE_MONEY_RANGE, REVENUE_IMPORT_ROWS_RANGE, SCORE_RANGE
 from .validators import validate_uscc
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
-SCORE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+# The six quality dimensions of a data asset (China Appraisal Society guidance), each 0-100.
+QUALITY_FIELDS = (
+    "quality_accuracy",
+    "quality_consistency",
+    "quality_completeness",
+    "quality_conformity",
+    "quality_timeliness",
+    "quality_accessibility",
+)
 
 
 class Originator(models.Model):
@@ -144,36 +151,19 @@ class DataAsset(models.Model):
         choices=AccountingStatus.choices,
         default=AccountingStatus.NOT_RECOGNISED,
     )
-    book_value = models.DecimalField(_("book value (CNY)"), default=Decimal("0"), **MONEY)
-    quality_accuracy = models.DecimalField(_("accuracy"), max_digits=5, decimal_places=2, validators=SCORE_VALIDATORS)
-    quality_consistency = models.DecimalField(
-        _("consistency"), max_digits=5, decimal_places=2, validators=SCORE_VALIDATORS
-    )
-    quality_completeness = models.DecimalField(
-        _("completeness"), max_digits=5, decimal_places=2, validators=SCORE_VALIDATORS
-    )
-    quality_conformity = models.DecimalField(
-        _("conformity"), max_digits=5, decimal_places=2, validators=SCORE_VALIDATORS
-    )
-    quality_timeliness = models.DecimalField(
-        _("timeliness"), max_digits=5, decimal_places=2, validators=SCORE_VALIDATORS
-    )
-    quality_accessibility = models.DecimalField(
-        _("accessibility"), max_digits=5, decimal_places=2, validators=SCORE_VALIDATORS
-    )
+    book_value = models.DecimalField(_("book value (CNY)"), default=Decimal("0"), **MONEY_RANGE.decimal())
+    quality_accuracy = models.DecimalField(_("accuracy"), **SCORE_RANGE.decimal())
+    quality_consistency = models.DecimalField(_("consistency"), **SCORE_RANGE.decimal())
+    quality_completeness = models.DecimalField(_("completeness"), **SCORE_RANGE.decimal())
+    quality_conformity = models.DecimalField(_("conformity"), **SCORE_RANGE.decimal())
+    quality_timeliness = models.DecimalField(_("timeliness"), **SCORE_RANGE.decimal())
+    quality_accessibility = models.DecimalField(_("accessibility"), **SCORE_RANGE.decimal())
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Every save is a version: a deal keeps the facts it was reviewed on (docs/frozen_facts.md).
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
-    QUALITY_FIELDS = (
-        "quality_accuracy",
-        "quality_consistency",
-        "quality_completeness",
-        "quality_conformity",
-        "quality_timeliness",
-        "quality_accessibility",
-    )
+    QUALITY_FIELDS = QUALITY_FIELDS
 
     class Meta:
         ordering = ["originator__name", "name"]
@@ -184,7 +174,8 @@ class DataAsset(models.Model):
                 name="sensitive_pi_implies_pi",
                 condition=Q(has_sensitive_personal_info=False) | Q(has_personal_info=True),
             ),
-            models.CheckConstraint(name="book_value_not_negative", condition=Q(book_value__gte=0)),
+            MONEY_RANGE.check("origination_dataasset", "book_value"),
+            *(SCORE_RANGE.check("origination_dataasset", name) for name in QUALITY_FIELDS),
         ]
 
     def __str__(self) -> str:
@@ -248,8 +239,8 @@ class RevenueImport(models.Model):
     uploaded_by = models.ForeignKey("origination.User", on_delete=models.PROTECT, related_name="+")
     file_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
-    row_count = models.PositiveIntegerField()
-    total_amount = models.DecimalField(**MONEY)
+    row_count = models.PositiveIntegerField(validators=REVENUE_IMPORT_ROWS_RANGE.validators())
+    total_amount = models.DecimalField(**MONEY_RANGE.decimal())
     created_at = models.DateTimeField(auto_now_add=True)
     undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
     undone_by = models.ForeignKey("origination.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -264,7 +255,9 @@ class RevenueImport(models.Model):
                 name="revenue_import_undone_by_and_at",
                 condition=Q(undone_at__isnull=True, undone_by__isnull=True)
                 | Q(undone_at__isnull=False, undone_by__isnull=False),
-            )
+            ),
+            REVENUE_IMPORT_ROWS_RANGE.check("origination_revenueimport", "row_count"),
+            MONEY_RANGE.check("origination_revenueimport", "total_amount"),
         ]
 
     def __str__(self) -> str:
@@ -281,7 +274,7 @@ class RevenueRecord(models.Model):
 
     data_asset = models.ForeignKey(DataAsset, on_delete=models.CASCADE, related_name="revenue_records")
     period = models.DateField(_("period (first day of the month)"))
-    amount = models.DecimalField(_("amount (CNY)"), **MONEY)
+    amount = models.DecimalField(_("amount (CNY)"), **POSITIVE_MONEY_RANGE.decimal())
     revenue_type = models.CharField(_("revenue type"), max_length=30, choices=RevenueType.choices)
     counterparty = models.CharField(_("counterparty"), max_length=200)
     contract_ref = models.CharField(_("contract"), max_length=100, blank=True)
@@ -294,7 +287,7 @@ class RevenueRecord(models.Model):
         verbose_name = _("revenue record")
         verbose_name_plural = _("revenue records")
         constraints = [
-            models.CheckConstraint(name="revenue_amount_positive", condition=Q(amount__gt=0)),
+            POSITIVE_MONEY_RANGE.check("origination_revenuerecord", "amount"),
             models.UniqueConstraint(
                 fields=["data_asset", "period", "counterparty", "revenue_type", "contract_ref"],
                 name="revenue_record_unique",

@@ -40,13 +40,12 @@ from django.utils.translation import gettext_lazy
 from . import strict_csv
 from .choices import RevenueType
 from .errors import DomainError
+from .limits import CENT, MONEY_MAX, MONEY_RANGE
 from .models import DataAsset, RevenueImport, RevenueRecord, User
 
 # More rows than this is not a revenue history but a mistake (or a decompression bomb).
 MAX_DATA_ROWS = 200_000
 MAX_XLSX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
-MONEY_MAX_INTEGER_DIGITS = 16  # RevenueRecord.amount: 18 digits, 2 of them decimals
-CENT = Decimal("0.01")
 EXCEL_SERIAL_1970, EXCEL_SERIAL_2100 = 25569, 73051  # 1970-01-01 and 2100-01-01 as Excel day numbers
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -231,6 +230,12 @@ def _xlsx_table(data: bytes) -> _Table:
     return _Table(rows=rows, problems=problems, excel_epoch=epoch)
 
 
+def _too_large_total() -> str:
+    return _("The amounts of the file add up to more than %(max)s CNY; split it into smaller files.") % {
+        "max": f"{MONEY_MAX:,}"
+    }
+
+
 def _too_many_rows() -> str:
     return _("The file has more than %(max)d rows; split it into smaller files.") % {"max": MAX_DATA_ROWS}
 
@@ -376,8 +381,8 @@ def _parse_amount(value: Any) -> Decimal:
         amount = _amount_from_text(_text(value))
     if amount <= 0:
         raise _CellError(_("The amount must be greater than zero."))
-    if amount.adjusted() >= MONEY_MAX_INTEGER_DIGITS:
-        raise _CellError(_("The amount is too large."))
+    if amount > MONEY_MAX:
+        raise _CellError(_("The amount must be at most %(max)s CNY.") % {"max": f"{MONEY_MAX:,}"})
     if amount != amount.quantize(CENT):
         raise _CellError(_("The amount has more than 2 decimal places."))
     return amount.quantize(CENT)
@@ -559,13 +564,16 @@ def revenue_import(*, actor: User, data_asset: DataAsset, uploaded_file: Uploade
             errors += _already_stored(data_asset=data_asset, rows=rows)
             if errors:
                 raise RevenueFileError.rows_invalid(errors)
+            total = sum((row.amount for row in rows), Decimal("0"))
+            if not MONEY_RANGE.contains(total):
+                raise RevenueFileError.file_refused(_too_large_total())
             revenue_file = RevenueImport(
                 data_asset=data_asset,
                 uploaded_by=actor,
                 file_name=PurePath(uploaded_file.name or "upload").name[:255],
                 sha256=hashlib.sha256(data).hexdigest(),
                 row_count=len(rows),
-                total_amount=sum((row.amount for row in rows), Decimal("0")),
+                total_amount=total,
             )
             revenue_file._history_user = actor  # type: ignore[attr-defined]  # the history names who imported
             revenue_file.save()

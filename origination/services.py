@@ -50,7 +50,8 @@ def data_asset_create(*, actor: User, originator: Originator, **fields: Any) -> 
     asset = DataAsset(originator=originator, **fields)
     full_clean_or_raise(asset)
     asset._history_user = actor
-    asset.save()
+    with transaction.atomic():  # the asset and its first history version, together or not at all
+        asset.save()
     return asset
 
 

@@ -557,11 +557,12 @@ def test_the_audit_log_on_the_page_names_changed_fields_in_the_readers_language(
 
 def test_the_submit_checklist_shows_what_an_impossible_deal_gets_wrong_and_where(client, user_a):
     deal = submittable_deal(user_a)
-    Tranche.objects.filter(deal=deal, name="Sub").update(payment_priority=0)
+    # Priorities are 1-99 (docs/limits.md): the senior moves behind the subordinated class.
+    Tranche.objects.filter(deal=deal, name="A").update(payment_priority=3)
     page = _page(client, user_a, reverse("deal_detail", args=[deal.pk]))
     item = next(i for i in page.context["checklist"] if i["key"] == "payment_priority")
     assert item["state"] == "todo"
-    assert "“Sub” (payment priority 0) is paid before “A” (priority 1)" in item["detail"]
+    assert "“Sub” (payment priority 2) is paid before “A” (priority 3)" in item["detail"]
     assert "The subordinated class is paid last" in page.content.decode()
 
 

@@ -381,7 +381,7 @@ def test_submit_refused_when_support_covers_a_class_the_deal_does_not_have(user_
 def test_every_impossibility_is_named_at_once_in_the_order_of_the_checklist(user_a):
     deal = _dated(submittable_deal(user_a), issue=dt.date(2027, 1, 15), legal=dt.date(2028, 1, 1))
     PoolAsset.objects.filter(deal=deal).update(principal=Decimal("1"))
-    Tranche.objects.filter(deal=deal, name="Sub").update(payment_priority=0)
+    Tranche.objects.filter(deal=deal, name="A").update(payment_priority=3)  # behind the subordinated class (2)
     CreditEnhancement.objects.create(deal=deal, kind="reserve_account", amount=Decimal("0"))
     problems = _refused(deal, user_a)
     assert list(problems) == [

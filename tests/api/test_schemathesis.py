@@ -196,6 +196,18 @@ def flatmap_path_parameters(context, path_parameters):
 CASES: Counter[str] = Counter()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _report_the_cases(request):
+    """After the module: how many generated cases ran over how many operations (the issue's figure)."""
+    yield
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and CASES:
+        reporter.write_line(
+            f"schemathesis: {sum(CASES.values())} cases over {len(CASES)} operations "
+            f"(fewest {min(CASES.values())} for one operation), {len(FUZZED_ROLES)} roles"
+        )
+
+
 @pytest.fixture(params=FUZZED_ROLES)
 def signed_in(request, world) -> Credentials:
     _WORLD["current"] = world

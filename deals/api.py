@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from origination.api import ScopedPrimaryKeyField, ScopedViewSetMixin, error_responses
-from origination.filters import FilterSet
+from origination.filters import FilterSet, path_id
 from origination.limits import SUM_OF_MONEY
 from origination.models import DataAsset, User
 from origination.selectors import data_asset_list_for
@@ -372,7 +372,7 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
     def _visible_deal(self) -> Deal:
         """The deal named in the URL if the user may see it (no parts loaded), else 404."""
         try:
-            deal = self.get_queryset().get(pk=self.kwargs["pk"])
+            deal = self.get_queryset().get(pk=path_id(self.kwargs["pk"]))
         except Deal.DoesNotExist as exc:
             raise Http404 from exc
         self.check_object_permissions(self.request, deal)
@@ -388,7 +388,7 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """One deal with its pool, tranches, enhancement, pledges and the moves the user can make."""
-        return self._detail_response(int(self.kwargs["pk"]))
+        return self._detail_response(path_id(self.kwargs["pk"]))
 
     # Writes of the application --------------------------------------------------------------------------------
 
@@ -418,7 +418,7 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
 
     def _part(self, queryset: QuerySet[Any], item_pk: str) -> Any:
         try:
-            return queryset.get(deal_id=self._visible_deal().pk, pk=item_pk)
+            return queryset.get(deal_id=self._visible_deal().pk, pk=path_id(item_pk))
         except queryset.model.DoesNotExist as exc:
             raise Http404 from exc
 
@@ -437,7 +437,7 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         return self._create_part(PoolAssetSerializer, services.pool_asset_create)
 
     @extend_schema(parameters=[_ITEM_PARAMETER], request=None, responses={204: None, **_DEAL_ERRORS})
-    @action(detail=True, methods=["delete"], url_path=r"pool-assets/(?P<item_pk>\d+)")
+    @action(detail=True, methods=["delete"], url_path=r"pool-assets/(?P<item_pk>[0-9]+)")
     def pool_asset_delete(self, request: Request, pk: str | None = None, item_pk: str | None = None) -> Response:
         """Remove a claim from the pool."""
         pool_asset = self._part(selectors.pool_asset_list_for(request.user), item_pk)
@@ -463,7 +463,7 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         return self._create_part(TrancheSerializer, services.tranche_create)
 
     @extend_schema(parameters=[_ITEM_PARAMETER], request=None, responses={204: None, **_DEAL_ERRORS})
-    @action(detail=True, methods=["delete"], url_path=r"tranches/(?P<item_pk>\d+)")
+    @action(detail=True, methods=["delete"], url_path=r"tranches/(?P<item_pk>[0-9]+)")
     def tranche_delete(self, request: Request, pk: str | None = None, item_pk: str | None = None) -> Response:
         """Remove a class of notes."""
         tranche = self._part(selectors.tranche_list_for(request.user), item_pk)
@@ -489,7 +489,7 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         return self._create_part(CreditEnhancementSerializer, services.credit_enhancement_create)
 
     @extend_schema(parameters=[_ITEM_PARAMETER], request=None, responses={204: None, **_DEAL_ERRORS})
-    @action(detail=True, methods=["delete"], url_path=r"credit-enhancements/(?P<item_pk>\d+)")
+    @action(detail=True, methods=["delete"], url_path=r"credit-enhancements/(?P<item_pk>[0-9]+)")
     def credit_enhancement_delete(
         self, request: Request, pk: str | None = None, item_pk: str | None = None
     ) -> Response:
@@ -530,7 +530,7 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         responses={200: PledgeSerializer, **_DEAL_ERRORS},
         description=(_("Release the pledge: it stays on record with status 'released'.")),
     )
-    @action(detail=True, methods=["delete"], url_path=r"pledges/(?P<item_pk>\d+)")
+    @action(detail=True, methods=["delete"], url_path=r"pledges/(?P<item_pk>[0-9]+)")
     def pledge_release(self, request: Request, pk: str | None = None, item_pk: str | None = None) -> Response:
         """Release a pledge of the deal."""
         pledge = self._part(selectors.pledge_list_for(request.user), item_pk)

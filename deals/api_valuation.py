@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from origination.api import ScopedViewSetMixin, error_responses
+from origination.filters import path_id
 from origination.limits import N_PATHS_RANGE
 from origination.models import User
 
@@ -77,10 +78,10 @@ class ValuationRunViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.
         return Response(ValuationRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={200: ValuationRunSerializer, **error_responses(404)})
-    @action(detail=False, url_path=r"latest/(?P<deal_id>\d+)")
+    @action(detail=False, url_path=r"latest/(?P<deal_id>[0-9]+)")
     def latest(self, request: Request, deal_id: str) -> Response:
         """The latest run of a deal, any status: poll it for progress."""
-        run = self.get_queryset().filter(deal_id=int(deal_id)).first()
+        run = self.get_queryset().filter(deal_id=path_id(deal_id)).first()
         if run is None:
             raise Http404
         return Response(ValuationRunSerializer(run).data)

@@ -6,6 +6,7 @@ Every signed-in user reads them; only the arranger uploads, adds and removes
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from origination.choices import DataCategory
 from origination.errors import DomainError
+from origination.filters import ID_PATTERN
 from origination.models import User
 
 from . import market_data
@@ -145,7 +147,7 @@ def _series_row(market: MarketParameters, *, selected: set[int]) -> dict[str, An
 def _selected_ids(request: HttpRequest, rows: list[MarketParameters]) -> set[int]:
     """The rows whose curves the chart draws: those ticked, else the latest dates in force on the page."""
     on_page = {market.pk for market in rows}
-    ticked = {int(value) for value in request.GET.getlist("curve") if value.isdigit()} & on_page
+    ticked = {int(value) for value in request.GET.getlist("curve") if re.fullmatch(ID_PATTERN, value)} & on_page
     if ticked:
         return set(sorted(ticked, reverse=True)[:MAX_CURVES])
     in_force = [market.pk for market in rows if not market.superseded]

@@ -588,7 +588,7 @@ def _market_year(raw: str | None, years: list[int]) -> int | None:
     if raw == "all":
         return None
     if raw:
-        if not (raw.isascii() and raw.isdigit() and MARKET_YEAR_MIN <= int(raw) <= MARKET_YEAR_MAX):
+        if not (raw.isascii() and raw.isdigit() and len(raw) == 4 and MARKET_YEAR_MIN <= int(raw) <= MARKET_YEAR_MAX):
             raise BadQuery(
                 _("year: enter an issue year from %(min)s to %(max)s, or 'all'.")
                 % {"min": MARKET_YEAR_MIN, "max": MARKET_YEAR_MAX}
@@ -607,7 +607,7 @@ def market(request: HttpRequest) -> HttpResponse:
     try:
         year = _market_year(request.GET.get("year"), years)
     except BadQuery as error:
-        return render(request, "400.html", {"message": str(error)}, status=400)
+        return render(request, "bad_query.html", {"message": str(error)}, status=400)
     summary = overall if year is None else market_summary(year=year)
     issued = (
         deal_list_for(request.user)

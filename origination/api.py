@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from . import selectors, services
 from .errors import DomainError
-from .filters import FilterSet, IdFilter
+from .filters import PATH_ID, FilterSet, IdFilter
 from .limits import SUM_OF_MONEY
 from .models import DataAsset, DataRight, Originator, RevenueImport, RevenueRecord, User
 from .revenue_undo import revenue_import_undo
@@ -48,7 +48,7 @@ class ScopedViewSetMixin:
 
     model: type[Model]
     request: Request
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = PATH_ID  # ASCII digits; path_id() answers 404 for what no key can hold
     scoped_queryset: Callable[[User], QuerySet[Any]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

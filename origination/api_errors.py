@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -76,6 +77,14 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     """Django's 500 handler: under /api/ the API's JSON error body, elsewhere the static error page."""
     if request.path.startswith("/api/"):
-        body = {"code": "server_error", "detail": "The server could not complete this request.", "fields": {}}
+        body = {"code": "server_error", "detail": _("The server could not complete this request."), "fields": {}}
         return JsonResponse(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     return defaults.server_error(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 handler (a body over the upload limit, a suspicious request): JSON under /api/."""
+    if request.path.startswith("/api/"):
+        body = {"code": "bad_request", "detail": _("The request could not be read."), "fields": {}}
+        return JsonResponse(body, status=status.HTTP_400_BAD_REQUEST)
+    return defaults.bad_request(request, exception)

@@ -15,32 +15,40 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 ID_MIN = 1
 ID_MAX = 2**63 - 1  # the largest BigAutoField key, on SQLite and PostgreSQL alike
+ID_PATTERN = r"[0-9]{1,19}"  # the digits of an id a key can hold
+PATH_ID = r"[0-9]+"  # an id in an API path: matched whole so that what no key can hold answers the API's 404
+
+
+def path_id(text: str) -> int:
+    """The id of an API path, or Http404 when no key can hold it (even 5,000 digits: int() would refuse those)."""
+    if not re.fullmatch(ID_PATTERN, text) or not ID_MIN <= int(text) <= ID_MAX:
+        raise Http404
+    return int(text)
+
+
 _DIGITS = re.compile(r"\d{1,19}")
 
 
 class IdField(forms.Field):
     """A database id: 1 to 19 ASCII digits, at most 2^63 - 1."""
 
-    default_error_messages = {
-        "invalid": _("Enter the id of an object: a whole number from %(min)s to %(max)s.")
-        % {"min": ID_MIN, "max": ID_MAX},
-    }
+    default_error_messages = {"invalid": _("Enter the id of an object: a whole number from %(min)s to %(max)s.")}
 
     def to_python(self, value: Any) -> int | None:
         if value in self.empty_values:
             return None
         text = str(value).strip()
-        if not _DIGITS.fullmatch(text) or not text.isascii():
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        number = int(text)
-        if not ID_MIN <= number <= ID_MAX:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return number
+        if not (text.isascii() and _DIGITS.fullmatch(text)) or not ID_MIN <= int(text) <= ID_MAX:
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"min": ID_MIN, "max": ID_MAX}
+            )
+        return int(text)
 
 
 class IdFilter(filters.Filter):

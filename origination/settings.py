@@ -119,7 +119,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {
             "timeout": env.float("SQLITE_BUSY_TIMEOUT", default=20.0),
             "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": "PRAGMA journal_mode=WAL;",
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

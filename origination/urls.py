@@ -21,6 +21,7 @@ def _redoc_policy(view):
 # An unknown address under /api/ answers the API's JSON error body, any other the 404 page.
 handler404 = "origination.api_errors.page_not_found"
 handler500 = "origination.api_errors.server_error"
+handler400 = "origination.api_errors.bad_request"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -76,15 +76,24 @@ def _numeric_fields():
                 yield model, model_field
 
 
-def _has_check(model: type[models.Model], name: str) -> bool:
-    def names(node: Any) -> set[str]:
-        if isinstance(node, Q):
-            return {n for child in node.children for n in names(child)}
-        if isinstance(node, tuple):
-            return {node[0].split("__")[0]}
-        return set()
+def _check_bounds(model: type[models.Model], name: str) -> tuple[Any, Any] | None:
+    """The (low, high) of the field's own CHECK, the one named `..._<field>_range`, or None if it has none."""
 
-    return any(isinstance(c, models.CheckConstraint) and name in names(c.condition) for c in model._meta.constraints)
+    def leaves(node: Any) -> list[tuple[str, Any]]:
+        if isinstance(node, Q):
+            return [leaf for child in node.children for leaf in leaves(child)]
+        return [node] if isinstance(node, tuple) else []
+
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.CheckConstraint) and constraint.name.endswith(f"_{name}_range"):
+            bounds = dict(leaves(constraint.condition))
+            return bounds.get(f"{name}__gte"), bounds.get(f"{name}__lte")
+    return None
+
+
+def _validator_bounds(model_field: models.Field) -> tuple[Any, Any]:
+    limits = {type(v).__name__: v.limit_value for v in model_field._validators}
+    return limits.get("MinValueValidator"), limits.get("MaxValueValidator")
 
 
 def _has_validators(model_field: models.Field) -> bool:
@@ -107,8 +116,11 @@ def test_every_numeric_field_has_a_documented_range():
             continue
         if not _has_validators(model_field):
             missing.append(f"{label}: no Min/MaxValueValidator")
-        if not _has_check(model, model_field.name):
-            missing.append(f"{label}: no CHECK constraint")
+        bounds = _check_bounds(model, model_field.name)
+        if bounds is None:
+            missing.append(f"{label}: no CHECK constraint named ..._{model_field.name}_range")
+        elif bounds != _validator_bounds(model_field):
+            missing.append(f"{label}: CHECK {bounds} differs from the validators {_validator_bounds(model_field)}")
     assert not missing, "Numeric fields without a documented range (origination/limits.py):\n" + "\n".join(missing)
 
 
@@ -421,7 +433,7 @@ def _send(client: APIClient, write: Write, url: str, body: dict[str, Any], raw: 
 def _readers(world: World) -> list[str]:
     """Every list and detail endpoint that loads the row or its mirrors, and the admin changelist."""
     urls = ["/api/deals/", "/api/data-assets/", "/api/orders/", "/api/risk-profiles/", "/api/comparable-transactions/",
-            "/api/investors/", "/api/market-summary/"]  # fmt: skip
+            "/api/investors/", "/api/market/summary/"]  # fmt: skip
     deals = {world.deals[k].pk for k in world.deals}
     assets = set(DataAsset.objects.values_list("pk", flat=True))
     urls += [f"/api/deals/{pk}/" for pk in deals] + [f"/api/data-assets/{pk}/" for pk in assets]

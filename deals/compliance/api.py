@@ -26,7 +26,7 @@ from deals.audit import audit_action_label
 from deals.facts import fact_change_text, facts_differences
 from deals.selectors import deal_get_for
 from origination.api import ScopedViewSetMixin, error_responses
-from origination.filters import FilterSet, IdFilter
+from origination.filters import FilterSet, IdFilter, path_id
 from origination.models import User
 from origination.parsers import BoundedJSONParser
 from origination.selectors import data_asset_list_for
@@ -325,11 +325,13 @@ class ComplianceReviewViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet)
         description=_("The officer closes the finding a change to the facts of an issued deal raised, saying what was "
                       "assessed and done; 409 finding_not_open if it is not an open finding."),
     )  # fmt: skip
-    @action(detail=True, methods=["post"], url_path=r"fact-changes/(?P<change_pk>\d+)/resolve")
+    @action(detail=True, methods=["post"], url_path=r"fact-changes/(?P<change_pk>[0-9]+)/resolve")
     def resolve_fact_change(self, request: Request, pk: str | None = None, change_pk: str | None = None) -> Response:
         """Close the finding a change after issue raised."""
         review = self._review(refresh=False)
-        change = selectors.fact_change_list_for(request.user).filter(deal_id=review.deal_id, pk=change_pk).first()
+        change = (
+            selectors.fact_change_list_for(request.user).filter(deal_id=review.deal_id, pk=path_id(change_pk)).first()
+        )
         if change is None:
             raise Http404
         data = ResolutionSerializer(data=request.data)

@@ -145,3 +145,27 @@ def test_a_body_as_deep_as_the_limit_is_parsed(world):
     response = client.generic("POST", "/api/deals/", body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"  # the serializer's answer, not the parser's
+
+
+def test_the_id_error_is_in_the_readers_language(world):
+    client = _client(world.users["originator_a"])
+    response = client.get(f"/api/data-assets/?originator={HUGE}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400
+    assert "请输入对象的编号" in response.json()["fields"]["originator"][0]
+
+
+@pytest.mark.parametrize("digits", [20, 5_000])
+def test_an_id_in_the_path_longer_than_any_key_is_a_404_not_a_crash(world, digits):
+    """Python refuses to turn over 4,300 digits into an int: such an address must never reach int()."""
+    client = _client(world.users["originator_a"])
+    number = "9" * digits
+    for address in (f"/api/deals/{number}/", f"/api/valuation-runs/latest/{number}/", f"/api/data-assets/{number}/"):
+        response = client.get(address)
+        assert response.status_code == 404, (address[:40], response.status_code)
+        assert response.json()["code"] == "not_found"
+    assert client.get(f"/market/?year={number}").status_code == 400
+
+
+def test_a_curve_that_is_a_superscript_digit_is_ignored_on_the_market_data_page(world):
+    client = _client(world.users["arranger"])
+    assert client.get("/market-data/?curve=%C2%B2&curve=" + "9" * 5_000).status_code == 200

@@ -259,11 +259,31 @@ def test_a_page_that_lost_a_race_says_so_in_the_readers_language(client, monkeyp
 
 
 @pytest.mark.django_db
-def test_any_other_database_error_is_not_disguised_as_a_race(client, monkeypatch):
+@pytest.mark.parametrize(
+    "error",
+    [
+        OperationalError("no such table: deals_deal"),
+        IntegrityError("CHECK constraint failed: deals_deal_tenor_months_range"),
+        IntegrityError("NOT NULL constraint failed: deals_deal.name"),
+    ],
+    ids=["missing-table", "check", "not-null"],
+)
+def test_any_other_database_error_is_not_disguised_as_a_race(client, monkeypatch, error):
+    """A value that slipped past validation is a bug to see in the log, not a 409 telling the user to retry."""
     user = originator_user()
     client.force_login(user)
-    monkeypatch.setattr(deal_services, "deal_create", _raising(OperationalError("no such table: deals_deal")))
+    monkeypatch.setattr(deal_services, "deal_create", _raising(error))
     client.raise_request_exception = False
     response = client.post("/api/deals/", DEAL, content_type="application/json")
     assert response.status_code == 500
     assert response.json()["code"] == "server_error"  # still the API's body, with no debug page
+
+
+@pytest.mark.django_db
+def test_a_body_over_the_upload_limit_is_a_json_400_under_the_api(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    client.force_login(originator_user())
+    client.raise_request_exception = False
+    response = client.post("/api/deals/", {**DEAL, "manager": "x" * 5_000}, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"

@@ -11,7 +11,7 @@ from django.utils import translation
 from deals import market_csv
 from deals.models import Deal
 from origination import revenue_import
-from origination.limits import MARKET_RATE_RANGE, MONEY_MAX, MONEY_MAX_DIGITS, MONEY_RANGE, money_ok
+from origination.limits import MONEY_MAX, MONEY_MAX_DIGITS, MONEY_RANGE, money_ok
 from origination.models import DataAsset
 from tests.factories import DataAssetFactory, DealFactory
 
@@ -57,6 +57,15 @@ def test_revenue_cells_use_the_money_range():
     assert MONEY_RANGE.contains(MONEY_MAX)
 
 
-def test_market_upload_uses_the_model_range():
-    assert (MARKET_RATE_RANGE.low, MARKET_RATE_RANGE.high) == (market_csv.MIN_RATE, market_csv.MAX_RATE)
-    assert MARKET_RATE_RANGE.decimal_places == market_csv.RATE_PARAMETER_DECIMALS
+def test_market_upload_refuses_what_the_model_refuses():
+    """A rate parameter one step past the model's range is refused by the CSV reader too (no float-y bypass)."""
+    from deals.models import MarketParameters
+
+    field = MarketParameters._meta.get_field("liquidity_premium")
+    low, high = (v.limit_value for v in field._validators[:2])
+    step = Decimal(1).scaleb(-field.decimal_places)
+    assert (low, high) == (Decimal("-0.05"), Decimal("0.5"))  # docs/limits.md
+    assert market_csv._value_of(market_csv.PARAMETER, "liquidity_premium", str(high)) == high
+    for outside in (high + step, low - step):
+        with pytest.raises(market_csv.CellError, match="outside the accepted range"):
+            market_csv._value_of(market_csv.PARAMETER, "liquidity_premium", str(outside))

@@ -53,11 +53,15 @@ def _queue_is_empty(task) -> bool | None:  # type: ignore[no-untyped-def]
     app = task.app
     if app.conf.task_always_eager:
         return None
+    from kombu.exceptions import ChannelError
+
     queue = app.amqp.router.route({}, task.name, args=(), kwargs={})["queue"]
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
             return conn.default_channel.queue_declare(queue=queue.name, passive=True).message_count == 0
+    except ChannelError:  # no such queue: Redis drops an empty list (and a restarted Redis has none at all)
+        return True
     except Exception as exc:  # noqa: BLE001 - any broker failure: the sweep tries again next time
         logger.info("sweep: cannot read the %s queue (%s)", queue.name, exc)
         return None

@@ -1,0 +1,16 @@
+"""The fault harness prints its table at the end of the session (and `python -m tests.faults.report` again)."""
+
+from __future__ import annotations
+
+import time
+
+_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    from .report import load, table
+
+    rows = load(since=_STARTED)
+    if rows:
+        terminalreporter.write_sep("=", "fault harness: jobs sent, completed, duplicated, recovery (tests/faults)")
+        terminalreporter.write_line(table(rows))

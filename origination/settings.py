@@ -230,6 +230,10 @@ CELERY_TASK_ROUTES = {
     "investors.tasks.*": {"queue": "matching"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that lost the broker tries again every BROKER_RECONNECT_SECONDS at most, and never gives up.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CONSUMER = "origination.celery:PromptReconnectConsumer"
+BROKER_RECONNECT_SECONDS = env.float("BROKER_RECONNECT_SECONDS", default=3.0)
 # With late acknowledgement a message a dead worker held comes back after the visibility timeout; the jobs do not
 # wait for that (the sweep sends a fresh message when the row's heartbeat stops), so it is sized to the longest
 # job and the late copy finds the row finished. Short socket timeouts: a request never hangs on a lost broker.

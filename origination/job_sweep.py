@@ -82,14 +82,14 @@ def jobs_sweep(*, limit: int = 500, embedded: bool = False) -> SweepOutcome:
     `embedded`: this process is the only one that runs jobs (the in-process default, at start): every open row
     was interrupted by the restart, and each runs again here, in turn.
     """
-    from celery import current_app
+    from celery.utils.imports import symbol_by_name
 
     outcome = SweepOutcome()
     now = timezone.now()
     stale = now if embedded else now - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
     for task_name, label in settings.JOB_KINDS.items():
         model = apps.get_model(label)
-        task = current_app.tasks[task_name]
+        task = symbol_by_name(task_name)  # the task object (JOB_KINDS names it by its import path)
         queue_empty = True if embedded else _queue_is_empty(task)
         with transaction.atomic():
             unsent = _pick(model, Q(status=JobStatus.QUEUED, heartbeat_at__isnull=True), limit)

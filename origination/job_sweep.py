@@ -107,10 +107,13 @@ def jobs_sweep(*, limit: int = 500, embedded: bool = False) -> SweepOutcome:
         outcome.unsent += len(unsent)
         outcome.abandoned += len(abandoned)
         outcome.lost += len(lost)
-        for pk in ids:
+        for n, pk in enumerate(ids):
             try:
                 if not job_enqueue(task, pk):
-                    outcome.failed_to_send += 1
+                    # The broker is away: the rest are left "not sent" for the next sweep, without a try each.
+                    model.objects.filter(pk__in=ids[n:], status=JobStatus.QUEUED).update(heartbeat_at=None)
+                    outcome.failed_to_send += len(ids) - n
+                    break
             except Exception:  # in-process (embedded): the job failed, its row says why; go on with the next
                 logger.exception("sweep: job %s %s failed in-process", label, pk)
         if ids:

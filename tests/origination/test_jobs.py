@@ -265,3 +265,16 @@ def test_embedded_default_fails_cleanly_a_valuation_out_of_attempts(user_a, comp
     assert run.status == JobStatus.FAILED
     assert "Gave up after" in run.error
     assert deal.status == DealStatus.COMPLIANCE_APPROVED  # not left 'valuing': it can be valued again
+
+
+def test_a_sweep_while_the_broker_is_away_leaves_every_row_not_sent_for_the_next(with_broker, monkeypatch, settings):
+    tries = []
+    monkeypatch.setattr(job_sweep, "job_enqueue", lambda task, pk: tries.append(pk) and False)
+    monkeypatch.setattr(job_sweep, "_queue_is_empty", lambda task: None)  # the broker cannot say
+    old = timezone.now() - dt.timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS + 5)
+    abandoned = [_run(status=JobStatus.RUNNING, attempts=1, heartbeat_at=old) for _ in range(3)]
+    outcome = job_sweep.jobs_sweep()
+    assert len(tries) == 1  # one refused send is enough to know
+    assert outcome.failed_to_send == 3
+    rows = AuditVerificationRun.objects.filter(pk__in=[r.pk for r in abandoned])
+    assert all(r.status == JobStatus.QUEUED and r.waiting_for_broker for r in rows)

@@ -209,6 +209,10 @@ def test_the_api_and_the_page_say_a_valuation_waits_for_the_broker(with_broker, 
     page = client.post(f"/deals/{other.pk}/valuation/start/", {"n_paths": "1000"}, follow=True)
     assert "will start by itself as soon as the queue is back" in page.content.decode()
 
+    third = _approved_licence_deal(user_a, compliance_user)  # the deal page's "start valuation" button
+    page = client.post(f"/deals/{third.pk}/transition/", {"action": "start_valuation"}, follow=True)
+    assert "will start by itself as soon as the queue is back" in page.content.decode()
+
 
 def test_the_sweep_sends_what_was_lost_and_leaves_a_live_job_and_a_backlog_alone(with_broker, monkeypatch, settings):
     sent = []

@@ -7,6 +7,16 @@ import time
 _STARTED = time.time()
 
 
+def pytest_configure(config):  # type: ignore[no-untyped-def]
+    """A new session's table replaces the last one (on the controller only: xdist workers share the folder)."""
+    if hasattr(config, "workerinput"):
+        return
+    from .report import report_dir
+
+    for old in report_dir().glob("*.json"):
+        old.unlink(missing_ok=True)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
     from .report import load, table
 

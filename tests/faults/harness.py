@@ -132,6 +132,7 @@ class FaultOutcome:
     attempts: int
     recovery_seconds: float | None
     deals_still_valuing: int
+    resumed_seconds: float | None = None
     measured_at: float = 0.0
 
     def save(self) -> None:
@@ -141,9 +142,19 @@ class FaultOutcome:
         (REPORT_DIR / f"{slug}.json").write_text(json.dumps(asdict(self), indent=1))
 
 
-def outcome_of(fault: str, run_ids: list[int], *, recovery_seconds: float | None) -> FaultOutcome:
-    """Count what became of the runs: each deal must have one result and one 'complete_valuation' audit event."""
+def outcome_of(
+    fault: str, run_ids: list[int], *, recovery_seconds: float | None, cleared_at: float | None = None
+) -> FaultOutcome:
+    """Count what became of the runs: each deal must have one result and one 'complete_valuation' audit event.
+
+    `cleared_at` (time.time() when the fault cleared): the first job started after it gives the time the
+    system took to resume work, before the waiting jobs' own run time.
+    """
     runs = list(ValuationRun.objects.filter(pk__in=run_ids))
+    resumed = None
+    if cleared_at is not None:
+        starts = [r.started_at.timestamp() - cleared_at for r in runs if r.started_at.timestamp() >= cleared_at]
+        resumed = round(min(starts), 2) if starts else None
     deal_ids = [r.deal_id for r in runs]
     succeeded = sum(r.status == JobStatus.SUCCEEDED for r in runs)
     events = dict.fromkeys(deal_ids, 0)
@@ -166,6 +177,7 @@ def outcome_of(fault: str, run_ids: list[int], *, recovery_seconds: float | None
         attempts=sum(r.attempts for r in runs),
         recovery_seconds=None if recovery_seconds is None else round(recovery_seconds, 2),
         deals_still_valuing=Deal.objects.filter(pk__in=deal_ids, status="valuing").count(),
+        resumed_seconds=resumed,
     )
     outcome.save()
     assert succeeded == len(run_ids), [(r.pk, r.status, r.error) for r in runs if r.status != JobStatus.SUCCEEDED]

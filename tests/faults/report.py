@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 
-def _report_dir() -> Path:
+def report_dir() -> Path:
     import os
     import tempfile
 
@@ -17,7 +17,7 @@ def _report_dir() -> Path:
 
 def load(since: float = 0.0) -> list[dict]:
     rows = []
-    for path in sorted(_report_dir().glob("*.json")):
+    for path in sorted(report_dir().glob("*.json")):
         row = json.loads(path.read_text())
         if row.get("measured_at", 0) >= since:
             rows.append(row)
@@ -25,13 +25,15 @@ def load(since: float = 0.0) -> list[dict]:
 
 
 def table(rows: list[dict]) -> str:
-    head = ("fault", "sent", "completed", "duplicated", "failed", "attempts", "recovery s", "deals valuing")
+    head = ("fault", "sent", "completed", "duplicated", "failed", "attempts", "first resumed s", "recovery s",
+            "deals valuing")  # fmt: skip
     lines = [head]
     for r in rows:
         recovery = "-" if r["recovery_seconds"] is None else f"{r['recovery_seconds']:.1f}"
+        resumed = "-" if r.get("resumed_seconds") is None else f"{r['resumed_seconds']:.1f}"
         lines.append(
             (r["fault"], str(r["sent"]), str(r["completed"]), str(r["duplicated"]), str(r["failed"]),
-             str(r["attempts"]), recovery, str(r["deals_still_valuing"]))
+             str(r["attempts"]), resumed, recovery, str(r["deals_still_valuing"]))
         )  # fmt: skip
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     out = []
@@ -45,10 +47,10 @@ def table(rows: list[dict]) -> str:
 def main() -> int:
     rows = load()
     if not rows:
-        print(f"no fault measurements in {_report_dir()}: run the harness first (tests/faults, needs PostgreSQL+Redis)")
+        print(f"no fault measurements in {report_dir()}: run the harness first (tests/faults, needs PostgreSQL+Redis)")
         return 1
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(rows[-1]["measured_at"]))
-    print(f"fault harness, last measured {when} ({_report_dir()})")
+    print(f"fault harness, last measured {when} ({report_dir()})")
     print(table(rows))
     return 0
 

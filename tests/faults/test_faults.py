@@ -93,10 +93,10 @@ def test_redis_crash_during_a_burst_larger_than_the_pool(broker, workers, tmp_pa
     assert waiting >= 6, "the burst should still have a backlog when Redis dies"
     time.sleep(8)
     broker.start()
-    cleared = time.monotonic()
+    cleared, cleared_at = time.monotonic(), time.time()
     done = wait_all_finished(run_ids, timeout=60, workers=workers)
     outcome = outcome_of(f"Redis killed during a burst of 16 (pool 2, {waiting} waiting), back 8 s later", run_ids,
-                         recovery_seconds=done - cleared)  # fmt: skip
+                         recovery_seconds=done - cleared, cleared_at=cleared_at)  # fmt: skip
     assert_exactly_once(outcome)
 
 
@@ -114,10 +114,12 @@ def test_a_request_while_redis_is_down_is_recorded_and_starts_when_it_is_back(
     assert answered < 5, f"the request waited {answered:.1f}s for the broker"
     time.sleep(2)
     broker.start()
-    cleared = time.monotonic()
+    cleared, cleared_at = time.monotonic(), time.time()
     done = wait_all_finished([run.pk], timeout=60, workers=workers)
     assert_exactly_once(
-        outcome_of("valuation requested while Redis is down", [run.pk], recovery_seconds=done - cleared)
+        outcome_of(
+            "valuation requested while Redis is down", [run.pk], recovery_seconds=done - cleared, cleared_at=cleared_at
+        )
     )
 
 
@@ -134,11 +136,11 @@ def test_worker_database_connections_terminated_mid_job(broker, workers, tmp_pat
             [WORKER_APPLICATION_NAME],
         )
         terminated = cursor.fetchone()[0]
-    cleared = time.monotonic()
+    cleared, cleared_at = time.monotonic(), time.time()
     assert terminated >= 2
     done = wait_all_finished(run_ids, timeout=90, workers=workers)
     outcome = outcome_of(f"worker's PostgreSQL connections terminated mid-job ({terminated} killed)", run_ids,
-                         recovery_seconds=done - cleared)  # fmt: skip
+                         recovery_seconds=done - cleared, cleared_at=cleared_at)  # fmt: skip
     assert_exactly_once(outcome)
     # A lost connection is a retry, not a failure: no attempt was spent on it.
     assert outcome.attempts == len(run_ids), outcome
@@ -155,9 +157,11 @@ def test_worker_parent_killed_with_sigkill(broker, workers, tmp_path, user_a, co
     os.killpg(first.proc.pid, signal.SIGKILL)  # and its child: the message stays unacked in Redis
     second = fault_worker(tmp_path, "second", broker, concurrency=1).start()
     workers.append(second)
-    cleared = time.monotonic()
+    cleared, cleared_at = time.monotonic(), time.time()
     done = wait_all_finished([run_id], timeout=60, workers=workers)
-    outcome = outcome_of("worker parent killed with SIGKILL mid-job", [run_id], recovery_seconds=done - cleared)
+    outcome = outcome_of(
+        "worker parent killed with SIGKILL mid-job", [run_id], recovery_seconds=done - cleared, cleared_at=cleared_at
+    )
     assert_exactly_once(outcome)
     assert outcome.attempts == 2  # the killed run, and the one that finished
 

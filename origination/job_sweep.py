@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
@@ -76,17 +76,17 @@ def _pick(model: type[JobRun], condition: Q, limit: int) -> list[int]:
     )
 
 
-def jobs_sweep(*, limit: int = 500, embedded: bool = False) -> SweepOutcome:
+def jobs_sweep(*, limit: int = 500, embedded: bool = False, started_at: datetime | None = None) -> SweepOutcome:
     """One pass over every job kind (JOB_KINDS); safe to run in several processes at once.
 
-    `embedded`: this process is the only one that runs jobs (the in-process default, at start): every open row
-    was interrupted by the restart, and each runs again here, in turn.
+    `embedded`: this process is the only one that runs jobs (the in-process default, at start): every row open
+    since before `started_at` (default: now) was interrupted by the restart, and each runs again here, in turn.
     """
     from celery.utils.imports import symbol_by_name
 
     outcome = SweepOutcome()
     now = timezone.now()
-    stale = now if embedded else now - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+    stale = (started_at or now) if embedded else now - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
     for task_name, label in settings.JOB_KINDS.items():
         model = apps.get_model(label)
         task = symbol_by_name(task_name)  # the task object (JOB_KINDS names it by its import path)

@@ -282,3 +282,23 @@ def test_a_sweep_while_the_broker_is_away_leaves_every_row_not_sent_for_the_next
     assert outcome.failed_to_send == 3
     rows = AuditVerificationRun.objects.filter(pk__in=[r.pk for r in abandoned])
     assert all(r.status == JobStatus.QUEUED and r.waiting_for_broker for r in rows)
+
+
+def test_each_start_of_the_embedded_server_resumes_what_was_interrupted_before_it(user_a, compliance_user,
+                                                                                   arranger_user):  # fmt: skip
+    """runserver (autoreloads included) resumes rows open before it started, and leaves a newer one alone."""
+    from origination.management.commands.runserver import resume_interrupted_jobs
+
+    deal = _approved_licence_deal(user_a, compliance_user)
+    run = valuation_jobs.valuation_request(actor=arranger_user, deal=deal, n_paths=1000)
+    ValuationRun.objects.filter(pk=run.pk).update(status=JobStatus.RUNNING, attempts=1)
+    with _later(5):
+        started_at = timezone.now()
+        newer = _run(status=JobStatus.RUNNING, attempts=1, heartbeat_at=started_at + dt.timedelta(seconds=1))
+        resume_interrupted_jobs(started_at)
+    run.refresh_from_db()
+    deal.refresh_from_db()
+    newer.refresh_from_db()
+    assert run.status == JobStatus.SUCCEEDED
+    assert deal.status == DealStatus.VALUED
+    assert (newer.status, newer.attempts) == (JobStatus.RUNNING, 1)

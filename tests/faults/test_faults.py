@@ -147,6 +147,11 @@ def test_worker_database_connections_terminated_mid_job(broker, workers, tmp_pat
 
 
 def test_worker_parent_killed_with_sigkill(broker, workers, tmp_path, user_a, compliance_user, arranger_user):
+    """The parent dies at once; its message stays unacked in Redis for the visibility timeout (an hour).
+
+    The pool child running the job dies with it (billiard gives its children a parent-death signal), so the
+    job's heartbeat stops and the new worker's sweep takes it back within the staleness limit.
+    """
     (deal,) = _deals(1, user_a, compliance_user)
     first = fault_worker(tmp_path, "first", broker, concurrency=1).start()
     workers.append(first)
@@ -154,14 +159,12 @@ def test_worker_parent_killed_with_sigkill(broker, workers, tmp_path, user_a, co
     _wait(lambda: ValuationRun.objects.filter(pk=run_id, status="running", progress__gt=0).exists(), 60,
           "the run part-way")  # fmt: skip
     kill_parent_only(first)
-    os.killpg(first.proc.pid, signal.SIGKILL)  # and its child: the message stays unacked in Redis
     second = fault_worker(tmp_path, "second", broker, concurrency=1).start()
     workers.append(second)
     cleared, cleared_at = time.monotonic(), time.time()
     done = wait_all_finished([run_id], timeout=60, workers=workers)
-    outcome = outcome_of(
-        "worker parent killed with SIGKILL mid-job", [run_id], recovery_seconds=done - cleared, cleared_at=cleared_at
-    )
+    outcome = outcome_of("worker parent killed with SIGKILL mid-job", [run_id], recovery_seconds=done - cleared,
+                         cleared_at=cleared_at)  # fmt: skip
     assert_exactly_once(outcome)
     assert outcome.attempts == 2  # the killed run, and the one that finished
 

@@ -24,18 +24,20 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-## make run: install, migrate, load the demo data (idempotent) and serve on http://127.0.0.1:8000
+## make run: install, migrate, load the demo data (idempotent), resume jobs a restart interrupted, serve on :8000
 run: seed
+	$(BIN)/python manage.py jobs_recover
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: the whole suite (PostgreSQL/Redis tests skip unless DATABASE_URL/REDIS_URL are set)
 test: install
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-## make worker: a Celery worker on every queue, against REDIS_URL and DATABASE_URL
+## make worker: a Celery worker on every queue, against REDIS_URL and DATABASE_URL; it also sweeps stale jobs
 worker: install
 	$(BIN)/celery -A origination worker --loglevel=INFO --queues=default,valuation,matching --concurrency=$${CONCURRENCY:-2}
 
+## make beat: the nightly jobs only (recovery does not need it: every worker sweeps)
 beat: install
 	$(BIN)/celery -A origination beat --loglevel=INFO
 

@@ -22,20 +22,36 @@ from . import valuation_jobs
 from .models import ValuationRun
 from .selectors import deal_list_for, valuation_run_list_for
 
+BROKER_AWAY = _(
+    "The valuation is recorded, but the job queue is unavailable right now: it will start by itself as soon as "
+    "the queue is back."
+)
+
 
 class ValuationRunSerializer(serializers.ModelSerializer):
     """A run with its status and progress; `result` only once it succeeded (and only with ?full=1 in lists)."""
 
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)  # null until the run finishes
+    waiting_for_broker = serializers.BooleanField(
+        read_only=True,
+        help_text=_("Recorded, but the job queue was unavailable: it starts by itself once the queue is back."),
+    )
+    notice = serializers.SerializerMethodField()
     result = serializers.SerializerMethodField()
 
     class Meta:
         model = ValuationRun
         fields = [
             "id", "deal", "status", "progress", "attempts", "n_paths", "seed", "market_parameters", "error",
-            "created_at", "started_at", "finished_at", "duration_seconds", "inputs", "result",
+            "created_at", "started_at", "finished_at", "duration_seconds", "inputs", "result", "waiting_for_broker",
+            "notice",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_notice(self, run: ValuationRun) -> str | None:
+        """What the requester should know about a run that is not running yet (the job queue away)."""
+        return str(BROKER_AWAY) if run.waiting_for_broker else None
 
     # Null until the run succeeds, and in lists unless ?full=1.
     @extend_schema_field({"type": "object", "additionalProperties": {}, "nullable": True})

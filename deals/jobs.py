@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from origination.errors import DomainError
-from origination.jobs import job_claim, job_fail, job_finish, job_progress
+from origination.jobs import ClaimLost, job_enqueue, job_finish, job_progress, job_run
 from origination.models import User
 
 from .audit import audit_verify
@@ -21,16 +23,14 @@ def audit_verification_request(*, actor: User | None) -> AuditVerificationRun:
 
     with transaction.atomic():
         run = AuditVerificationRun.objects.create(requested_by=actor, inputs={"scope": "all_deals"})
-        transaction.on_commit(lambda: run_audit_verification.delay(run.pk))
+        transaction.on_commit(lambda: job_enqueue(run_audit_verification, run.pk))
     return run
 
 
-def audit_verification_execute(*, run_id: int) -> None:
+def audit_verification_execute(*, run_id: int, retries_done: int = 0) -> None:
     """Claim the run and verify every chain, deal by deal, with progress; safe to call twice."""
-    token = job_claim(model=AuditVerificationRun, job_id=run_id)
-    if token is None:
-        return
-    try:
+
+    def work(token: uuid.UUID) -> None:
         deal_ids = list(Deal.objects.order_by("pk").values_list("pk", flat=True))
         totals = {"ok": True, "deals_checked": 0, "events_checked": 0, "problems": []}
         step = max(1, len(deal_ids) // 20)
@@ -45,9 +45,8 @@ def audit_verification_execute(*, run_id: int) -> None:
                 token=token,
                 progress=100.0 * min(len(deal_ids), start + step) / max(1, len(deal_ids)),
             ):
-                return  # another run took over
+                raise ClaimLost
         totals["ok"] = not totals["problems"]
         job_finish(model=AuditVerificationRun, job_id=run_id, token=token, result=totals)
-    except Exception as exc:
-        job_fail(model=AuditVerificationRun, job_id=run_id, token=token, error=f"{type(exc).__name__}: {exc}")
-        raise
+
+    job_run(model=AuditVerificationRun, job_id=run_id, work=work, retries_done=retries_done)

@@ -8,9 +8,11 @@ from celery import shared_task
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, name="deals.tasks.run_audit_verification")
 def run_audit_verification(self, run_id: int) -> None:  # type: ignore[no-untyped-def]
     """Verify every deal's audit chain for the AuditVerificationRun `run_id`."""
+    from origination.jobs import job_task_run
+
     from .jobs import audit_verification_execute
 
-    audit_verification_execute(run_id=run_id)
+    job_task_run(self, audit_verification_execute, run_id)
 
 
 @shared_task(name="deals.tasks.nightly_audit_verification")
@@ -23,30 +25,17 @@ def nightly_audit_verification() -> None:
 
 @shared_task(name="deals.tasks.reap_stale_jobs")
 def reap_stale_jobs() -> int:
-    """Celery beat: re-enqueue jobs whose worker went silent, so a killed job recovers in minutes, not hours."""
-    from django.conf import settings
+    """The stale-job sweep as a task, for an operator; every worker already runs it on its own (docs/jobs.md)."""
+    from origination.job_sweep import jobs_sweep
 
-    from investors.models import MatchRun
-    from investors.tasks import run_matching
-    from origination.jobs import job_stale_ids
-
-    from .models import AuditVerificationRun, ValuationRun
-
-    requeued = 0
-    for model, task in (
-        (AuditVerificationRun, run_audit_verification),
-        (ValuationRun, run_valuation),
-        (MatchRun, run_matching),
-    ):
-        for run_id in job_stale_ids(model=model, older_than_seconds=settings.JOB_STALE_AFTER_SECONDS):
-            task.delay(run_id)
-            requeued += 1
-    return requeued
+    return jobs_sweep().sent
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, name="deals.tasks.run_valuation")
 def run_valuation(self, run_id: int) -> None:  # type: ignore[no-untyped-def]
     """Value the deal of the ValuationRun `run_id` (the valuation queue)."""
+    from origination.jobs import job_task_run
+
     from .valuation_jobs import valuation_execute
 
-    valuation_execute(run_id=run_id)
+    job_task_run(self, valuation_execute, run_id)

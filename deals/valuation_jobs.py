@@ -10,6 +10,7 @@ retried. Running the task twice stores one result.
 from __future__ import annotations
 
 import contextlib
+import uuid
 from typing import Any
 
 from django.db import transaction
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from investors.product_risk import product_risk
 from origination.errors import ConflictError, DomainError
-from origination.jobs import job_claim, job_fail, job_finish, job_progress
+from origination.jobs import ClaimLost, job_enqueue, job_finish, job_progress, job_run
 from origination.limits import N_PATHS_RANGE
 from origination.models import User
 
@@ -29,10 +30,6 @@ from .valuation import DEFAULT_SEED, history_metrics, to_plain, value_deal
 from .valuation_inputs import pricing_date_for, valuation_inputs_for
 
 PROGRESS_STEP = 5.0  # percent between two progress writes
-
-
-class ClaimLost(Exception):
-    """Another run of the same job took it over; this one stops without writing."""
 
 
 def valuation_request(
@@ -52,7 +49,7 @@ def valuation_request(
             deal=deal, requested_by=actor, market_parameters=market_parameters_for(pricing_date),
             pricing_date=pricing_date, n_paths=n_paths, seed=seed,
         )  # fmt: skip
-        transaction.on_commit(lambda: run_valuation.delay(run.pk))
+        transaction.on_commit(lambda: job_enqueue(run_valuation, run.pk))
     return run
 
 
@@ -122,60 +119,63 @@ def tranche_rating_facts(result: dict[str, Any]) -> dict[int, tuple[str, str, di
     return found
 
 
-def valuation_execute(*, run_id: int) -> None:
-    """Claim the run, value the deal, store the result and move the deal to 'valued'; safe to run twice."""
-    token = job_claim(model=ValuationRun, job_id=run_id)
-    if token is None:
+def valuation_execute(*, run_id: int, retries_done: int = 0) -> None:
+    """Claim the run, value the deal, store the result and move the deal to 'valued'; safe to run twice.
+
+    A transient error (connection lost) raises JobRetry with the run queued again; any other one fails the run
+    and moves the deal back, with the reason (origination/jobs.py).
+    """
+
+    def work(token: uuid.UUID) -> None:
+        _value(run_id, token)
+
+    def failed(reason: str) -> None:
+        deal = Deal.objects.get(pk=ValuationRun.objects.values_list("deal_id", flat=True).get(pk=run_id))
+        if deal.status == DealStatus.VALUING:
+            workflow.deal_fail_valuation(deal=deal, reason=_("Valuation failed: %(reason)s") % {"reason": reason})
+
+    if not job_run(model=ValuationRun, job_id=run_id, work=work, on_failure=failed, retries_done=retries_done):
         _release_deal_of_abandoned_run(run_id)
-        return
+
+
+def _value(run_id: int, token: uuid.UUID) -> None:
     run = ValuationRun.objects.select_related("deal", "market_parameters").get(pk=run_id)
     deal = run.deal
-    try:
-        pricing_date = run.pricing_date or pricing_date_for(deal)
-        market = run.market_parameters or market_parameters_for(pricing_date)
-        haircut, stop_life, open_findings = _legal_risk(deal)
-        inputs, extra = valuation_inputs_for(
-            deal=deal, market=market, legal_haircut=haircut, legal_stop_life=stop_life, open_findings=open_findings,
-            pricing_date=pricing_date,
-        )  # fmt: skip
-        ValuationRun.objects.filter(pk=run_id, claim_token=token).update(inputs=extra["snapshot"])
-        last = [0.0]
+    pricing_date = run.pricing_date or pricing_date_for(deal)
+    market = run.market_parameters or market_parameters_for(pricing_date)
+    haircut, stop_life, open_findings = _legal_risk(deal)
+    inputs, extra = valuation_inputs_for(
+        deal=deal, market=market, legal_haircut=haircut, legal_stop_life=stop_life, open_findings=open_findings,
+        pricing_date=pricing_date,
+    )  # fmt: skip
+    ValuationRun.objects.filter(pk=run_id, claim_token=token).update(inputs=extra["snapshot"])
+    last = [0.0]
 
-        def report(fraction: float) -> None:
-            percent = 100.0 * fraction
-            if percent - last[0] >= PROGRESS_STEP:
-                last[0] = percent
-                if not job_progress(model=ValuationRun, job_id=run_id, token=token, progress=min(percent, 99.0)):
-                    raise ClaimLost
+    def report(fraction: float) -> None:
+        percent = 100.0 * fraction
+        if percent - last[0] >= PROGRESS_STEP:
+            last[0] = percent
+            if not job_progress(model=ValuationRun, job_id=run_id, token=token, progress=min(percent, 99.0)):
+                raise ClaimLost
 
-        result = value_deal(inputs, n_paths=run.n_paths, seed=run.seed, progress=report).to_dict()
-        if result.get("history") is None and extra["history"] is not None:
-            # Pledge and empowerment deals: the data's revenue is not the pool's cash, but its stability still counts.
-            result["history"] = to_plain(history_metrics(extra["history"], inputs.assumptions))
-        levels = tranche_product_risk(result=result, deal=deal)
-        ratings = tranche_rating_facts(result)
-        with transaction.atomic():
-            if not job_finish(model=ValuationRun, job_id=run_id, token=token, result=result):
-                return
-            for tranche in Tranche.objects.filter(deal=deal):
-                level, facts = levels.get(tranche.payment_priority, ("", {}))
-                enhanced, underlying, decided = ratings.get(tranche.payment_priority, ("", "", {}))
-                Tranche.objects.filter(pk=tranche.pk).update(
-                    product_risk_level=level, product_risk_factors=facts, implied_rating=enhanced,
-                    underlying_rating=underlying, rating_facts=decided,
-                )  # fmt: skip
-            if Deal.objects.get(pk=deal.pk).status == DealStatus.VALUING:
-                workflow.deal_complete_valuation(deal=deal)
-    except ClaimLost:
-        return
-    except Exception as exc:
-        reason = f"{type(exc).__name__}: {exc}"
-        with transaction.atomic():
-            if job_fail(model=ValuationRun, job_id=run_id, token=token, error=reason) and (
-                Deal.objects.get(pk=deal.pk).status == DealStatus.VALUING
-            ):
-                workflow.deal_fail_valuation(deal=deal, reason=_("Valuation failed: %(reason)s") % {"reason": reason})
-        raise
+    result = value_deal(inputs, n_paths=run.n_paths, seed=run.seed, progress=report).to_dict()
+    if result.get("history") is None and extra["history"] is not None:
+        # Pledge and empowerment deals: the data's revenue is not the pool's cash, but its stability still counts.
+        result["history"] = to_plain(history_metrics(extra["history"], inputs.assumptions))
+    levels = tranche_product_risk(result=result, deal=deal)
+    ratings = tranche_rating_facts(result)
+    with transaction.atomic():
+        if not job_finish(model=ValuationRun, job_id=run_id, token=token, result=result):
+            raise ClaimLost
+        for tranche in Tranche.objects.filter(deal=deal):
+            level, facts = levels.get(tranche.payment_priority, ("", {}))
+            enhanced, underlying, decided = ratings.get(tranche.payment_priority, ("", "", {}))
+            Tranche.objects.filter(pk=tranche.pk).update(
+                product_risk_level=level, product_risk_factors=facts, implied_rating=enhanced,
+                underlying_rating=underlying, rating_facts=decided,
+            )  # fmt: skip
+        if Deal.objects.get(pk=deal.pk).status == DealStatus.VALUING:
+            workflow.deal_complete_valuation(deal=deal)
 
 
 def _release_deal_of_abandoned_run(run_id: int) -> None:

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from origination.errors import DomainError
@@ -110,6 +111,12 @@ def valuation_progress(request: HttpRequest, pk: int, run_id: int) -> HttpRespon
     return response
 
 
+BROKER_AWAY = gettext_lazy(
+    "The valuation is recorded, but the job queue is unavailable right now: it will start by itself as soon as "
+    "the queue is back. This page follows its progress."
+)
+
+
 @login_required
 @require_POST
 def valuation_start(request: HttpRequest, pk: int) -> HttpResponse:
@@ -127,9 +134,11 @@ def valuation_start(request: HttpRequest, pk: int) -> HttpResponse:
         # Jobs run in-process without a broker: the run row already holds the failure, which the page shows.
         logger.exception("valuation of deal %s failed in-process", deal.pk)
     else:
-        run.refresh_from_db(fields=["status"])
+        run.refresh_from_db(fields=["status", "heartbeat_at"])
         if run.status == JobStatus.SUCCEEDED:  # run in-process (no broker): already done
             messages.success(request, _("Valuation finished."))
+        elif run.waiting_for_broker:
+            messages.warning(request, BROKER_AWAY)
         elif not run.is_finished:
             messages.success(request, _("Valuation started. This page follows its progress."))
     return redirect("deal_valuation", pk=deal.pk)

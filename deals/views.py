@@ -239,6 +239,13 @@ def deal_transition(request: HttpRequest, pk: int) -> HttpResponse:
             _("%(move)s: the deal is now “%(status)s”.")
             % {"move": ALLOWED_TRANSITIONS[action].label, "status": deal.get_status_display()},
         )
+        if action == "start_valuation":
+            from .valuation_jobs import latest_valuation
+            from .valuation_views import BROKER_AWAY
+
+            run = latest_valuation(deal=deal)
+            if run is not None and run.waiting_for_broker:
+                messages.warning(request, BROKER_AWAY)
     return redirect("deal_detail", pk=deal.pk)
 
 

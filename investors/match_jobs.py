@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,7 @@ from django.utils.translation import gettext as _
 from deals.choices import DealStatus
 from deals.models import Deal, Tranche
 from origination.errors import DomainError
-from origination.jobs import job_claim, job_fail, job_finish, job_progress
+from origination.jobs import ClaimLost, job_enqueue, job_finish, job_progress, job_run
 from origination.models import User
 
 from .matching import (
@@ -58,7 +59,7 @@ def match_request(
 
     with transaction.atomic():
         run = MatchRun.objects.create(scope=scope, scope_id=scope_id, requested_by=actor, inputs={"scope": scope})
-        transaction.on_commit(lambda: run_matching.delay(run.pk))
+        transaction.on_commit(lambda: job_enqueue(run_matching, run.pk))
     return run
 
 
@@ -346,12 +347,14 @@ def _replace_matches(run: MatchRun, blocks: Iterator[KeptPairs], now: datetime.d
     return {"stored": stored, "eligible": eligible, "seconds": seconds}
 
 
-def match_execute(*, run_id: int) -> None:
-    """Claim the run, score its scope with the engine and replace the scope's matches in one transaction."""
-    token = job_claim(model=MatchRun, job_id=run_id)
-    if token is None:
-        return
-    try:
+def match_execute(*, run_id: int, retries_done: int = 0) -> None:
+    """Claim the run, score its scope with the engine and replace the scope's matches in one transaction.
+
+    The result is stored in that same transaction, only while the run holds its claim: a run taken over by
+    another (its heartbeat had stopped) rolls its matches back instead of writing them twice.
+    """
+
+    def work(token: uuid.UUID) -> None:
         run = MatchRun.objects.get(pk=run_id)
         started = time.perf_counter()
         investor_ids, investor_rows = _investor_rows(run.scope, run.scope_id)
@@ -359,7 +362,8 @@ def match_execute(*, run_id: int) -> None:
         vocabulary = build_vocabulary(investor_rows=investor_rows)
         investors = encode_investors(rows=investor_rows, vocabulary=vocabulary)
         tranches = encode_tranches(rows=tranche_rows, vocabulary=vocabulary)
-        job_progress(model=MatchRun, job_id=run_id, token=token, progress=20.0)
+        if not job_progress(model=MatchRun, job_id=run_id, token=token, progress=20.0):
+            raise ClaimLost
         loaded = time.perf_counter()
         blocks: Iterator[KeptPairs] = iter(())
         if investor_rows and tranche_rows:
@@ -368,14 +372,8 @@ def match_execute(*, run_id: int) -> None:
             )
         with transaction.atomic():
             outcome = _replace_matches(run, blocks, timezone.now())
-            committing = time.perf_counter()
-        finished = time.perf_counter()
-        seconds = outcome["seconds"]
-        job_finish(
-            model=MatchRun,
-            job_id=run_id,
-            token=token,
-            result={
+            seconds = outcome["seconds"]
+            result = {
                 "investors": len(investor_rows),
                 "tranches": len(tranche_rows),
                 "tranches_not_valued": unvalued,
@@ -386,9 +384,8 @@ def match_execute(*, run_id: int) -> None:
                 "seconds_scoring": round(seconds["scoring"], 3),
                 "seconds_writing": round(seconds["writing"], 3),
                 "seconds_indexing": round(seconds["indexing"], 3),
-                "seconds_commit": round(finished - committing, 3),
-            },
-        )
-    except Exception as exc:
-        job_fail(model=MatchRun, job_id=run_id, token=token, error=f"{type(exc).__name__}: {exc}")
-        raise
+            }
+            if not job_finish(model=MatchRun, job_id=run_id, token=token, result=result):
+                raise ClaimLost
+
+    job_run(model=MatchRun, job_id=run_id, work=work, retries_done=retries_done)

@@ -230,20 +230,49 @@ CELERY_TASK_ROUTES = {
     "investors.tasks.*": {"queue": "matching"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# A worker that lost the broker tries again every BROKER_RECONNECT_SECONDS at most, and never gives up.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CONSUMER = "origination.celery:PromptReconnectConsumer"
+BROKER_RECONNECT_SECONDS = env.float("BROKER_RECONNECT_SECONDS", default=3.0)
+# With late acknowledgement a message a dead worker held comes back after the visibility timeout; the jobs do not
+# wait for that (the sweep sends a fresh message when the row's heartbeat stops), so it is sized to the longest
+# job and the late copy finds the row finished. Short socket timeouts: a request never hangs on a lost broker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-# A job row that has run more often than this is failed, not redelivered again.
+# Jobs (docs/jobs.md). The job row is the source of truth, the broker's message only a wake-up: every worker runs
+# a sweep that sends again what the broker lost, so nothing waits for the visibility timeout or for beat.
+# A job row that has run (and died) more often than this is failed, not redelivered again.
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
-# A queued or running job whose heartbeat is older than this is re-enqueued by the reaper.
-JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=300)
+# A running job's thread refreshes its heartbeat this often; one silent for JOB_STALE_AFTER_SECONDS has lost its
+# worker and is taken over. A queued row not picked up this long after its message went out, while its queue is
+# empty, lost its message and is sent again.
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=5.0)
+JOB_STALE_AFTER_SECONDS = env.float("JOB_STALE_AFTER_SECONDS", default=20.0)
+# How often each worker's sweep runs (origination/job_sweep.py).
+JOB_SWEEP_SECONDS = env.float("JOB_SWEEP_SECONDS", default=5.0)
+# Transient errors (connection lost, serialization failure, broker away) are retried with exponential backoff.
+JOB_TRANSIENT_RETRIES = env.int("JOB_TRANSIENT_RETRIES", default=8)
+JOB_RETRY_BACKOFF_SECONDS = env.float("JOB_RETRY_BACKOFF_SECONDS", default=1.0)
+JOB_RETRY_BACKOFF_MAX_SECONDS = env.float("JOB_RETRY_BACKOFF_MAX_SECONDS", default=30.0)
+# A request whose job cannot be sent answers within about a second that it will start when the broker is back.
+JOB_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Each job task and the row model it runs: what the sweep looks after.
+JOB_KINDS = {
+    "deals.tasks.run_audit_verification": "deals.AuditVerificationRun",
+    "deals.tasks.run_valuation": "deals.ValuationRun",
+    "investors.tasks.run_matching": "investors.MatchRun",
+}
 CELERY_BEAT_SCHEDULE = {
     "nightly-audit-verification": {
         "task": "deals.tasks.nightly_audit_verification",
         "schedule": crontab(hour=2, minute=0),
     },
-    "reap-stale-jobs": {"task": "deals.tasks.reap_stale_jobs", "schedule": 60.0},
     "nightly-matching": {"task": "investors.tasks.nightly_matching", "schedule": crontab(hour=3, minute=0)},
 }
 

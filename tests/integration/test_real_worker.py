@@ -81,20 +81,28 @@ def test_a_job_delivered_twice_is_run_once(worker, arranger_user):
     assert again.result == done.result
 
 
-def test_reaper_requeues_a_job_whose_worker_went_silent(worker, arranger_user, settings):
-    """A job left 'running' by a dead worker is re-enqueued by the reaper and completes on a live one."""
+def test_a_job_whose_worker_went_silent_is_given_back_by_the_workers_own_sweep(worker, arranger_user):
+    """A job left 'running' by a dead worker is sent again by the live worker's sweep and completes there."""
     from django.utils import timezone
 
-    from deals.tasks import reap_stale_jobs
-
-    settings.JOB_STALE_AFTER_SECONDS = 60
     long_ago = timezone.now() - datetime.timedelta(minutes=10)
     # What a worker killed mid-job leaves behind: claimed once, heartbeat gone quiet.
     run = AuditVerificationRun.objects.create(
         requested_by=arranger_user, status=JobStatus.RUNNING, attempts=1, started_at=long_ago, heartbeat_at=long_ago
     )
     AuditVerificationRun.objects.filter(pk=run.pk).update(created_at=long_ago)
-    assert reap_stale_jobs() == 1
-    done = wait_for(lambda: _finished(run.pk), timeout=60, what="the re-enqueued job")
+    done = wait_for(lambda: _finished(run.pk), timeout=60, what="the job the sweep sent again")
     assert done.status == JobStatus.SUCCEEDED
     assert done.attempts == 2
+
+
+def test_the_operators_sweep_task_sends_a_job_whose_send_failed(worker, arranger_user):
+    """reap_stale_jobs (the sweep as a task) sends a row left 'not sent' by a broker outage."""
+    from deals.tasks import reap_stale_jobs
+
+    run = AuditVerificationRun.objects.create(requested_by=arranger_user)
+    AuditVerificationRun.objects.filter(pk=run.pk).update(heartbeat_at=None)  # what a refused send leaves
+    reap_stale_jobs()
+    done = wait_for(lambda: _finished(run.pk), timeout=60, what="the job sent by the sweep")
+    assert done.status == JobStatus.SUCCEEDED
+    assert done.attempts == 1

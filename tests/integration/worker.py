@@ -24,13 +24,14 @@ def test_database_url() -> str:
 class WorkerProcess:
     """A `celery worker` subprocess consuming every queue, logging to a file for diagnosis."""
 
-    def __init__(self, *, log_path: Path, concurrency: int = 1):
+    def __init__(self, *, log_path: Path, concurrency: int = 1, env: dict[str, str] | None = None):
         self.log_path = log_path
         self.concurrency = concurrency
+        self.extra_env = env or {}
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> WorkerProcess:
-        env = {**os.environ, "DATABASE_URL": test_database_url(), "CELERY_TASK_ALWAYS_EAGER": "0"}
+        env = {**os.environ, "DATABASE_URL": test_database_url(), "CELERY_TASK_ALWAYS_EAGER": "0", **self.extra_env}
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [

@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The suite runs on every core; tests of the shared PostgreSQL/Redis services run one at a time (tests/conftest.py).
+PYTEST_XDIST ?= -n auto --dist loadgroup
 
 .PHONY: install run serve migrate seed test worker beat lint fmt bench messages clean
 
@@ -29,9 +31,10 @@ run: seed
 	$(BIN)/python manage.py jobs_recover
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## make test: the whole suite (PostgreSQL/Redis tests skip unless DATABASE_URL/REDIS_URL are set)
+## make test: the whole suite on every core (PostgreSQL/Redis tests skip unless DATABASE_URL/REDIS_URL are set);
+## PYTEST_XDIST= runs it in one process
 test: install
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 ## make worker: a Celery worker on every queue, against REDIS_URL and DATABASE_URL; it also sweeps stale jobs
 worker: install

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
+import time
+from collections import Counter
 
 import pytest
 import time_machine
@@ -68,6 +70,41 @@ def _postgres_problem() -> str | None:
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         return "needs PostgreSQL: DATABASE_URL does not point at PostgreSQL"
     return None
+
+
+_SESSION_STARTED = time.time()
+SERVICE_MARKERS = ("postgres", "redis", "worker")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist (`--dist loadgroup`), the tests that use the shared PostgreSQL/Redis services run one at a time."""
+    for item in items:
+        if any(item.get_closest_marker(marker) for marker in SERVICE_MARKERS):
+            item.add_marker(pytest.mark.xdist_group("services"))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    """The figures the notes quote: schemathesis cases per operation, and the fault harness's table.
+
+    Here, in the root conftest, because the xdist controller loads only this one; the cases come back from the
+    workers in each report's user properties, the fault rows as files (tests/faults/report.py).
+    """
+    cases: Counter[str] = Counter()
+    for key in ("passed", "failed"):
+        for report in terminalreporter.stats.get(key, []):
+            cases.update(value for name, value in getattr(report, "user_properties", ()) if name == "schemathesis_case")
+    if cases:
+        terminalreporter.write_sep("=", "schemathesis (tests/api/test_schemathesis.py)")
+        terminalreporter.write_line(
+            f"{sum(cases.values())} generated cases over {len(cases)} operations x roles; "
+            f"fewest for one operation and role: {min(cases.values())}"
+        )
+    from .faults.report import load, table
+
+    rows = load(since=_SESSION_STARTED)
+    if rows:
+        terminalreporter.write_sep("=", "fault harness: jobs sent, completed, duplicated, recovery (tests/faults)")
+        terminalreporter.write_line(table(rows))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

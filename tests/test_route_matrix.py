@@ -413,6 +413,7 @@ def _id_for(world: World, route: Route, target: str, name: str, deal, order_b) -
     objects: dict[str, Callable[[], int]] = {
         "data-asset": lambda: asset.pk,
         "data_asset": lambda: asset.pk,
+        "data_right": lambda: asset.pk,  # data-assets/<pk>/rights/<right_pk>/...: the pk is the asset's
         "revenue_upload": lambda: asset.pk,
         "data-right": lambda: _first(DataRight, data_asset=asset),
         "revenue-import": lambda: _first(RevenueImport, data_asset=asset),

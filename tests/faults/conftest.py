@@ -1,10 +1,7 @@
-"""The fault harness prints its table at the end of the session (and `python -m tests.faults.report` again)."""
+"""The fault harness's table is printed at the end of the session by tests/conftest.py (and by
+`python -m tests.faults.report`)."""
 
 from __future__ import annotations
-
-import time
-
-_STARTED = time.time()
 
 
 def pytest_configure(config):  # type: ignore[no-untyped-def]
@@ -15,12 +12,3 @@ def pytest_configure(config):  # type: ignore[no-untyped-def]
 
     for old in report_dir().glob("*.json"):
         old.unlink(missing_ok=True)
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
-    from .report import load, table
-
-    rows = load(since=_STARTED)
-    if rows:
-        terminalreporter.write_sep("=", "fault harness: jobs sent, completed, duplicated, recovery (tests/faults)")
-        terminalreporter.write_line(table(rows))

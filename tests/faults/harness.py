@@ -21,6 +21,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import kombu.pools
+
 from deals.models import AuditEvent, Deal, ValuationRun
 from origination.celery import app as celery_app
 from origination.jobs import JobStatus
@@ -86,9 +88,11 @@ def use_broker(url: str) -> None:
     """Send this process's tasks to `url` (the Celery app keeps its connection pools: drop them)."""
     celery_app.conf.broker_url = url
     celery_app.conf.task_always_eager = False
-    if celery_app._pool is not None:  # noqa: SLF001 - the app caches its pool of broker connections
-        celery_app._pool.force_close_all()  # noqa: SLF001
-        celery_app._pool = None  # noqa: SLF001
+    # kombu keeps its connection and producer pools in process-wide registries keyed by URL: closing one pool
+    # and leaving it registered broke every later publish to that URL in this process ("Acquire on closed pool",
+    # seen when other worker tests ran after the harness in the same xdist process). Close and forget them all.
+    kombu.pools.reset()
+    celery_app._pool = None  # noqa: SLF001 - the app caches its pool of broker connections
     celery_app.amqp._producer_pool = None  # noqa: SLF001
 
 

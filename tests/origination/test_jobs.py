@@ -7,6 +7,7 @@ The clock is moved with time-machine, never slept on.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 import time_machine
@@ -284,9 +285,14 @@ def test_a_sweep_while_the_broker_is_away_leaves_every_row_not_sent_for_the_next
     assert all(r.status == JobStatus.QUEUED and r.waiting_for_broker for r in rows)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_each_start_of_the_embedded_server_resumes_what_was_interrupted_before_it(user_a, compliance_user,
                                                                                    arranger_user):  # fmt: skip
-    """runserver (autoreloads included) resumes rows open before it started, and leaves a newer one alone."""
+    """runserver (autoreloads included) resumes rows open before it started, and leaves a newer one alone.
+
+    In a thread of its own, as the server runs it: it closes its connection when done (committed rows, so the
+    thread sees them on PostgreSQL too).
+    """
     from origination.management.commands.runserver import resume_interrupted_jobs
 
     deal = _approved_licence_deal(user_a, compliance_user)
@@ -295,7 +301,9 @@ def test_each_start_of_the_embedded_server_resumes_what_was_interrupted_before_i
     with _later(5):
         started_at = timezone.now()
         newer = _run(status=JobStatus.RUNNING, attempts=1, heartbeat_at=started_at + dt.timedelta(seconds=1))
-        resume_interrupted_jobs(started_at)
+        resumer = threading.Thread(target=resume_interrupted_jobs, args=(started_at,))
+        resumer.start()
+        resumer.join(timeout=120)
     run.refresh_from_db()
     deal.refresh_from_db()
     newer.refresh_from_db()

@@ -99,6 +99,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # ty
             f"{sum(cases.values())} generated cases over {len(cases)} operations x roles; "
             f"fewest for one operation and role: {min(cases.values())}"
         )
+        # Hypothesis stops before 100 when it finds no further distinct input (no parameters, small enums).
+        few = sorted((count, label) for label, count in cases.items() if count < 100)
+        if few:
+            terminalreporter.write_line(
+                f"{len(few)} with fewer than 100 (no further distinct input to draw): "
+                + "; ".join(f"{label} {count}" for count, label in few)
+            )
     from .faults.report import load, table
 
     rows = load(since=_SESSION_STARTED)

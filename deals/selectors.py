@@ -142,7 +142,7 @@ MARKET_YEAR_MIN, MARKET_YEAR_MAX = 2000, 2100  # the issue years the market figu
 
 
 def market_summary(*, year: int | None = None) -> dict[str, Any]:
-    """The market figures of DESIGN.md section 1, computed from issued deals (optionally of one issue year).
+    """The market figures of docs/market_data.md ("The 2025 market"), computed from issued deals (optionally of one issue year).
 
     Average coupon is the unweighted mean of each deal's senior tranche coupon
     (the first-priority senior), as the market reports it.

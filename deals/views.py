@@ -51,7 +51,7 @@ from .selectors import (
     tranche_list_for,
 )
 
-# The market page opens on this issue year when deals were issued in it (the year DESIGN.md section 1 reports).
+# The market page opens on this issue year when deals were issued in it (the year docs/market_data.md reports).
 DEFAULT_MARKET_YEAR = 2025
 HASH_SHOWN = 12
 _STATUS_LABELS = dict(DealStatus.choices)
@@ -608,7 +608,7 @@ def _market_year(raw: str | None, years: list[int]) -> int | None:
 
 @login_required
 def market(request: HttpRequest) -> HttpResponse:
-    """The market figures of issued deals (DESIGN.md section 1), for one issue year or all."""
+    """The market figures of issued deals (docs/market_data.md), for one issue year or all."""
     overall = market_summary()
     years = [row["year"] for row in overall["by_year"]]
     try:

@@ -5,7 +5,7 @@ NumPy only, no Django. Inputs are `InvestorArrays` and `TrancheArrays`
 `encode_tranches`); the work is done block by block over the matrix, so memory
 stays bounded whatever the number of pairs.
 
-Hard rules (DESIGN.md section 3, "Risk profile"); bit k of `failed_rules` is set when rule k fails:
+Hard rules of an investor's risk profile (mandate); bit k of `failed_rules` is set when rule k fails:
 
 ====  ==================  ===========================================================
 bit   rule                a pair fails when

@@ -1,6 +1,6 @@
 """The per-pair reference of the matching engine: one investor and one tranche at a time, in plain Python.
 
-It states the rules and the score the way DESIGN.md and investors/matching.py
+It states the rules and the score the way investors/matching.py (module docstring)
 describe them, with no vectorisation, so the tests can check the engine against
 it on random inputs and bench/matching.py can measure the engine against it.
 """

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    """What a user does on the platform (DESIGN.md section 2)."""
+    """What a user does on the platform: originator, compliance officer, investor or arranger."""
 
     ORIGINATOR = "originator", _("Originator")
     COMPLIANCE = "compliance", _("Compliance officer")

@@ -1,6 +1,6 @@
 """Demo data: the originator companies and the 2025 market of seven issued data-asset ABS.
 
-The seven deals reproduce the market figures of DESIGN.md section 1 (Securities
+The seven deals reproduce the market figures of docs/market_data.md, "The 2025 market" (Securities
 Daily, 2025-11-20): 2.49 bn CNY in all, 4 data asset ABS and 3 empowerment ABS,
 5 initiated by SOEs, senior coupons averaging 2.04 %.
 """

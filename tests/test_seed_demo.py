@@ -27,7 +27,7 @@ from origination.validators import validate_uscc
 
 pytestmark = pytest.mark.django_db
 
-# DESIGN.md section 1 (Securities Daily, 2025-11-20).
+# docs/market_data.md, "The 2025 market" (Securities Daily, 2025-11-20).
 SIZES_M = [600, 450, 380, 320, 300, 250, 190]  # sum: 2,490 m
 SENIOR_COUPONS_PCT = ["1.85", "1.95", "2.00", "2.05", "2.08", "2.07", "2.28"]  # 14.28 / 7 = 2.04
 POOL_DEALS = [DealType.DATA_PLEDGE, DealType.EMPOWERMENT]

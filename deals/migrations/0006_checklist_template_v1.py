@@ -1,4 +1,4 @@
-"""Version 1 of the privacy compliance checklist for each deal type (DESIGN.md section 3).
+"""Version 1 of the privacy compliance checklist for each deal type (the items and legal bases are listed below).
 
 The texts are frozen here on purpose: a later version is a new migration that
 adds version 2 rows, so reviews built from version 1 keep their questions.

@@ -71,7 +71,7 @@ DEFAULT_SUPPORT_PREMIUMS: dict[str, dict[str, float]] = {
     for kind, base in _SUPPORT_BASE.items()
 }
 
-# Late-2025 ChinaBond government curve: [years, annual rate] (DESIGN.md section 4; deals migration 0004).
+# Late-2025 ChinaBond government curve: [years, annual rate] (docs/market_data.md, "The 2025 market"; deals migration 0004).
 DEFAULT_BENCHMARK_CURVE: tuple[tuple[float, float], ...] = (
     (0.25, 0.0130), (0.5, 0.0132), (1.0, 0.0135), (2.0, 0.0140), (3.0, 0.0145), (5.0, 0.0155), (7.0, 0.0168),
     (10.0, 0.0180),

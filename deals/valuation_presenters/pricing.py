@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ..choices import TrancheClass
 from .formatting import bp, class_text, notches_text, num, pct, provider_phrase, provider_text, rating_text
 
-# Senior data-asset ABS issued in 2025 were rated AAA(sf) and paid 1.85 % to 2.58 % (DESIGN.md section 4).
+# Senior data-asset ABS issued in 2025 were rated AAA(sf) and paid 1.85 % to 2.58 % (docs/market_data.md).
 MARKET_BAND_2025 = (0.0185, 0.0258)
 NEAR_BAND = 0.0025  # within 25 bp above the band is "just above", not out of the market
 COUPON_PARTS = (

@@ -38,11 +38,11 @@ test: install
 
 ## make worker: a Celery worker on every queue, against REDIS_URL and DATABASE_URL; it also sweeps stale jobs
 worker: install
-	$(BIN)/celery -A origination worker --loglevel=INFO --queues=default,valuation,matching --concurrency=$${CONCURRENCY:-2}
+	$(BIN)/celery -A config worker --loglevel=INFO --queues=default,valuation,matching --concurrency=$${CONCURRENCY:-2}
 
 ## make beat: the nightly jobs only (recovery does not need it: every worker sweeps)
 beat: install
-	$(BIN)/celery -A origination beat --loglevel=INFO
+	$(BIN)/celery -A config beat --loglevel=INFO
 
 lint: install
 	$(BIN)/ruff check .

@@ -145,7 +145,7 @@ def main() -> int:
     _admin(url, f"DROP DATABASE IF EXISTS {name}")
     _admin(url, f"CREATE DATABASE {name}")
     os.environ["DATABASE_URL"] = _scratch_url(url, name)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "origination.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     try:
         import django
         import numpy as np

@@ -89,7 +89,7 @@ def demo_inputs(database_url: str | None):  # type: ignore[no-untyped-def]
     else:
         folder = tempfile.mkdtemp(prefix="dataabs-bench-")
         os.environ["DATABASE_URL"] = f"sqlite:///{folder}/demo.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "origination.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()

@@ -33,7 +33,7 @@ XLSX_PATH = ROOT / "tests" / "data" / "revenue_60m_20cp.xlsx"
 
 def setup_django(db_path: Path) -> None:
     sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "origination.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"  # this process only: a throwaway database
     os.environ.setdefault("LOG_LEVEL", "ERROR")
     import django

@@ -68,7 +68,7 @@ def main() -> int:
     _admin(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     _admin(url, f"CREATE DATABASE {name}")
     os.environ["DATABASE_URL"] = _with_db(url, name)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "origination.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     worker = None
     try:
         import django

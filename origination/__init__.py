@@ -1,5 +1,1 @@
-"""DataABS project wiring and the originator side (originators, data assets, revenue)."""
-
-from .celery import app as celery_app
-
-__all__ = ("celery_app",)
+"""The originator side (originators, data assets, rights, revenue) and the infrastructure every app uses."""

@@ -1,7 +1,7 @@
 """The stale-job sweep: what the broker lost is sent again from the job rows (docs/jobs.md).
 
 Every worker runs it every JOB_SWEEP_SECONDS in a thread of its parent process
-(origination/celery.py); `manage.py jobs_recover` runs it once, and in the
+(origination/worker_steps.py, added to every worker by config/celery.py); `manage.py jobs_recover` runs it once, and in the
 embedded default (no broker) resumes interrupted jobs in-process. It sends:
 
 - a queued row whose send failed (heartbeat cleared by job_enqueue): the broker was away;

@@ -146,7 +146,7 @@ def _frozen_clock(request):
 @pytest.fixture(autouse=True)
 def _jobs_run_in_process():
     """Jobs run in-process unless a test starts a real worker (tests/integration)."""
-    from origination.celery import app
+    from config.celery import app
 
     app.conf.task_always_eager = True
 

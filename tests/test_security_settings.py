@@ -42,7 +42,7 @@ def test_check_deploy_has_no_warning_with_production_settings():
 
 PRINT_SETTINGS = """
 import json, django, os
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "origination.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 from django.conf import settings as s
 print(json.dumps({

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import kombu.pools
 
+from config.celery import app as celery_app
 from deals.models import AuditEvent, Deal, ValuationRun
-from origination.celery import app as celery_app
 from origination.jobs import JobStatus
 from tests.integration.worker import WorkerProcess, test_database_url
 

@@ -17,10 +17,10 @@ import time
 import pytest
 from django.db import connection
 
+from config.celery import app as celery_app
 from deals import valuation_jobs
 from deals.models import ValuationRun
 from deals.tasks import run_valuation
-from origination.celery import app as celery_app
 from origination.jobs import JobStatus
 from tests.deals.test_valuation_job import _approved_licence_deal
 

@@ -8,10 +8,10 @@ import signal
 import pytest
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from deals import valuation_jobs, workflow
 from deals.models import AuditEvent, ValuationRun
 from investors.models import Match, MatchRun
-from origination.celery import app as celery_app
 from origination.jobs import JobStatus
 from tests.deals.test_valuation_job import _approved_licence_deal
 

@@ -16,12 +16,12 @@ from django.db import OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from config.celery import app as celery_app
 from deals import valuation_jobs
 from deals.choices import DealStatus
 from deals.models import AuditEvent, AuditVerificationRun, ValuationRun
 from deals.tasks import run_audit_verification, run_valuation
 from origination import job_sweep, jobs
-from origination.celery import app as celery_app
 from origination.jobs import (
     JobRetry,
     JobStatus,

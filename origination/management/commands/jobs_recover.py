@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from origination.celery import app
+from config.celery import app
 from origination.job_sweep import jobs_sweep
 
 

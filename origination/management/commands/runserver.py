@@ -41,7 +41,7 @@ def resume_interrupted_jobs(started_at: datetime) -> None:
 
 class Command(WhiteNoiseRunserver):
     def inner_run(self, *args: Any, **options: Any) -> None:
-        from origination.celery import app
+        from config.celery import app
 
         if app.conf.task_always_eager:
             # Only rows open before now: a valuation a request starts meanwhile is that request's, not interrupted.

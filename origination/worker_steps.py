@@ -1,25 +1,18 @@
-"""The Celery application: jobs for valuation and matching, configured from Django settings.
+"""What every worker adds to Celery: the stale-job sweep and prompt reconnection to a lost broker.
 
-Every worker also runs the stale-job sweep (origination/job_sweep.py) in a thread
-of its parent process, every JOB_SWEEP_SECONDS: recovery needs no other process
-(docs/jobs.md).
+Every worker runs the stale-job sweep (origination/job_sweep.py) in a thread of
+its parent process, every JOB_SWEEP_SECONDS: recovery needs no other process
+(docs/jobs.md). The Celery application itself is config/celery.py.
 """
 
 import functools
 import logging
-import os
 import threading
 
-from celery import Celery, bootsteps
+from celery import bootsteps
 from celery.worker.consumer import Consumer
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "origination.settings")
-
 logger = logging.getLogger("origination.job_sweep")
-
-app = Celery("dataabs")
-app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
 
 
 class JobSweep(bootsteps.StartStopStep):
@@ -57,9 +50,6 @@ class JobSweep(bootsteps.StartStopStep):
                 logger.warning("job sweep failed; trying again in %ss", interval, exc_info=True)
             finally:
                 connection.close()  # one short connection per sweep: nothing open when the pool forks a child
-
-
-app.steps["worker"].add(JobSweep)
 
 
 class PromptReconnectConsumer(Consumer):

@@ -88,9 +88,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "origination.urls"
-WSGI_APPLICATION = "origination.wsgi.application"
-ASGI_APPLICATION = "origination.asgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -232,7 +232,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker that lost the broker tries again every BROKER_RECONNECT_SECONDS at most, and never gives up.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
-CELERY_WORKER_CONSUMER = "origination.celery:PromptReconnectConsumer"
+CELERY_WORKER_CONSUMER = "origination.worker_steps:PromptReconnectConsumer"
 BROKER_RECONNECT_SECONDS = env.float("BROKER_RECONNECT_SECONDS", default=3.0)
 # With late acknowledgement a message a dead worker held comes back after the visibility timeout; the jobs do not
 # wait for that (the sweep sends a fresh message when the row's heartbeat stops), so it is sized to the longest

@@ -9,9 +9,14 @@ from deals.api_valuation import ValuationRunViewSet
 from deals.compliance.api import ChecklistTemplateViewSet, ComplianceReviewViewSet, EvidenceViewSet, ReviewItemViewSet
 from investors.api import InvestorViewSet, RiskProfileViewSet
 from investors.api_book import DealBookView, OrderViewSet, QuestionnaireView
-
-from .api import DataAssetViewSet, DataRightViewSet, OriginatorViewSet, RevenueImportViewSet, RevenueRecordViewSet
-from .api_auth import TokenLoginView, TokenLogoutAllView, TokenLogoutView
+from origination.api import (
+    DataAssetViewSet,
+    DataRightViewSet,
+    OriginatorViewSet,
+    RevenueImportViewSet,
+    RevenueRecordViewSet,
+)
+from origination.api_auth import TokenLoginView, TokenLogoutAllView, TokenLogoutView
 
 router = DefaultRouter()
 router.register("originators", OriginatorViewSet, basename="originator")

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "simple_history",
     "deals",
     "investors",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -20,8 +20,8 @@ from deals.choices import DealStatus, DealType, TrancheClass
 from deals.models import AuditEvent, Deal, Pledge
 from deals.selectors import deal_list_for, market_summary
 from deals.workflow import deal_submission_problems
+from demo.seed import DEMO_PASSWORD
 from investors.models import Investor, RiskProfile
-from origination.demo import DEMO_PASSWORD
 from origination.models import DataAsset, DataRight, Originator, RevenueRecord, User
 from origination.validators import validate_uscc
 
@@ -378,7 +378,7 @@ def test_every_page_a_demo_user_reaches_carries_no_inline_script_or_style(client
     """
     from django.urls import resolve
 
-    from origination.demo import HEADLINE_USERS
+    from demo.seed import HEADLINE_USERS
     from tests.inline_code import inline_code
 
     skip = ("/logout/", "/admin/", "/i18n/", "/static/", "/api/", "/media/")

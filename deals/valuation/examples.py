@@ -128,7 +128,7 @@ def rugao_supply_chain_deal(**changes) -> ValuationInputs:
     return replace(inputs, **changes)
 
 
-# --- demo-shaped deals (origination/demo_market.py) ----------------------------------------------------------------
+# --- demo-shaped deals (demo/market.py) ----------------------------------------------------------------
 
 LICENSEE_PD = 0.008  # the demo's licence streams carry a 0.8 % annual default probability
 SHANGHAI_TRANSPORT_ASSETS = ((12.4 * M, (0.4, 0.3, 0.2, 0.1), 48), (4.3 * M, (0.6, 0.4), 36))

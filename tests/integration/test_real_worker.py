@@ -6,10 +6,10 @@ import datetime
 
 import pytest
 
+from config.celery import app as celery_app
 from deals import workflow
 from deals.jobs import audit_verification_request
 from deals.models import AuditEvent, AuditVerificationRun
-from origination.celery import app as celery_app
 from origination.jobs import JobStatus
 from tests.factories import submittable_deal
 
@@ -38,6 +38,15 @@ def _finished(run_id: int) -> AuditVerificationRun | None:
     return run if run.is_finished else None
 
 
+def _wait_finished(worker: WorkerProcess, run_id: int, what: str) -> AuditVerificationRun:
+    """Wait for the run to finish; on a timeout fail with the row and the worker's log, to say why."""
+    try:
+        return wait_for(lambda: _finished(run_id), timeout=60, what=what)
+    except TimeoutError as exc:
+        row = AuditVerificationRun.objects.filter(pk=run_id).values().first()
+        pytest.fail(f"{exc}\nrow: {row}\nworker log:\n{worker.log_tail(80)}")
+
+
 def test_worker_verifies_audit_chains_and_names_a_tampered_event(worker, user_a, compliance_user, arranger_user):
     first = submittable_deal(user_a)
     second = submittable_deal(user_a)
@@ -45,10 +54,7 @@ def test_worker_verifies_audit_chains_and_names_a_tampered_event(worker, user_a,
     workflow.deal_start_review(deal=first, actor=compliance_user)
     # create + submit + start_review on the first deal, create on the second: 4 events in 2 chains.
     run = audit_verification_request(actor=arranger_user)
-    try:
-        done = wait_for(lambda: _finished(run.pk), timeout=60, what="the worker to finish the audit run")
-    except TimeoutError:
-        pytest.fail(f"worker did not finish the job; its log:\n{worker.log_tail()}")
+    done = _wait_finished(worker, run.pk, "the worker to finish the audit run")
     assert done.status == JobStatus.SUCCEEDED, done.error
     assert done.attempts == 1
     assert done.progress == 100.0
@@ -58,7 +64,7 @@ def test_worker_verifies_audit_chains_and_names_a_tampered_event(worker, user_a,
     tampered = AuditEvent.objects.get(deal=first, action="submit")
     AuditEvent.objects.filter(pk=tampered.pk).update(reason="edited afterwards")
     rerun = audit_verification_request(actor=arranger_user)
-    done = wait_for(lambda: _finished(rerun.pk), timeout=60, what="the second audit run")
+    done = _wait_finished(worker, rerun.pk, "the second audit run")
     assert done.status == JobStatus.SUCCEEDED
     assert done.result["ok"] is False
     assert [(p["deal_id"], p["sequence"]) for p in done.result["problems"]] == [(first.pk, tampered.sequence)]
@@ -70,11 +76,11 @@ def test_a_job_delivered_twice_is_run_once(worker, arranger_user):
 
     run = audit_verification_request(actor=arranger_user)
     run_audit_verification.delay(run.pk)  # a duplicate delivery of the same job
-    done = wait_for(lambda: _finished(run.pk), timeout=60, what="the audit run")
+    done = _wait_finished(worker, run.pk, "the audit run")
     assert done.status == JobStatus.SUCCEEDED
     # One worker process takes messages in order: once a later job is finished, the duplicate was handled.
     marker = audit_verification_request(actor=arranger_user)
-    wait_for(lambda: _finished(marker.pk), timeout=60, what="a later job behind the duplicate")
+    _wait_finished(worker, marker.pk, "a later job behind the duplicate")
     again = AuditVerificationRun.objects.get(pk=run.pk)
     assert again.attempts == 1
     assert again.finished_at == done.finished_at
@@ -91,7 +97,7 @@ def test_a_job_whose_worker_went_silent_is_given_back_by_the_workers_own_sweep(w
         requested_by=arranger_user, status=JobStatus.RUNNING, attempts=1, started_at=long_ago, heartbeat_at=long_ago
     )
     AuditVerificationRun.objects.filter(pk=run.pk).update(created_at=long_ago)
-    done = wait_for(lambda: _finished(run.pk), timeout=60, what="the job the sweep sent again")
+    done = _wait_finished(worker, run.pk, "the job the sweep sent again")
     assert done.status == JobStatus.SUCCEEDED
     assert done.attempts == 2
 
@@ -103,6 +109,6 @@ def test_the_operators_sweep_task_sends_a_job_whose_send_failed(worker, arranger
     run = AuditVerificationRun.objects.create(requested_by=arranger_user)
     AuditVerificationRun.objects.filter(pk=run.pk).update(heartbeat_at=None)  # what a refused send leaves
     reap_stale_jobs()
-    done = wait_for(lambda: _finished(run.pk), timeout=60, what="the job sent by the sweep")
+    done = _wait_finished(worker, run.pk, "the job sent by the sweep")
     assert done.status == JobStatus.SUCCEEDED
     assert done.attempts == 1

@@ -12,9 +12,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from demo.seed import DEMO_PASSWORD, seed_demo
 from investors.match_jobs import match_execute
 from investors.models import IndicationOfInterest, MatchRun
-from origination.demo import DEMO_PASSWORD, seed_demo
 
 pytestmark = pytest.mark.django_db
 

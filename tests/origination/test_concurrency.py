@@ -25,8 +25,8 @@ import pytest
 from django.db import IntegrityError, OperationalError
 
 from deals import services as deal_services
+from demo.seed import DEMO_PASSWORD
 from origination.concurrency import RETRY_AFTER_SECONDS
-from origination.demo import DEMO_PASSWORD
 from tests.deals.test_pages import STRUCTURE_AS_POSTED
 from tests.factories import originator_user
 

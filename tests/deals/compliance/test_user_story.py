@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from deals.compliance.models import ComplianceReview
 from deals.models import Deal
-from origination.demo import DEMO_PASSWORD, seed_demo
+from demo.seed import DEMO_PASSWORD, seed_demo
 
 from .helpers import pdf_upload
 

@@ -17,16 +17,16 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from investors.models import Investor
+from origination.choices import Role
+from origination.models import Originator, User
+from origination.services import originator_create
 
-from .choices import Role
-from .demo_build import ensure_deal
-from .demo_investors import INVESTOR_USERS, ensure_investors
-from .demo_market import ISSUED_2025, ORIGINATORS
-from .demo_market_data import ensure_market_data
-from .demo_pipeline import PIPELINE
-from .demo_specs import OriginatorSpec
-from .models import Originator, User
-from .services import originator_create
+from .build import ensure_deal
+from .investors import INVESTOR_USERS, ensure_investors
+from .market import ISSUED_2025, ORIGINATORS
+from .market_data import ensure_market_data
+from .pipeline import PIPELINE
+from .specs import OriginatorSpec
 
 DEMO_PASSWORD = "dataabs-demo"  # noqa: S105 - the published password of the demo accounts
 ARRANGER = ("arthur", "Arthur", "Wu")

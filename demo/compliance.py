@@ -16,9 +16,8 @@ from deals.compliance.checks import deal_data_assets
 from deals.compliance.choices import ItemOutcome
 from deals.compliance.models import ComplianceReview, ReviewItem
 from deals.models import Deal
-
-from .choices import ClassificationGrade
-from .models import DataAsset, DataRight, User
+from origination.choices import ClassificationGrade
+from origination.models import DataAsset, DataRight, User
 
 PI_ITEMS = {
     "pi_lawful_basis",

@@ -15,8 +15,7 @@ from deals.choices import DealType
 from investors.choices import InvestorType
 from investors.models import Investor, RiskProfile
 from investors.questionnaire import QUESTIONS, score_questionnaire
-
-from .services import full_clean_or_raise
+from origination.services import full_clean_or_raise
 
 M = 1_000_000
 ALL_TYPES = (DealType.LICENCE_REVENUE, DealType.DATA_PLEDGE, DealType.EMPOWERMENT)

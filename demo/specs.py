@@ -1,7 +1,7 @@
 """The shapes of the demo data: plain dataclasses, the registries and the sector profiles revenue is drawn from.
 
-The demo data itself lives in `demo_market.py` (the 2025 market), `demo_pipeline.py`
-(deals still in origination) and `demo_investors.py`; `demo.py` loads it.
+The demo data itself lives in `market.py` (the 2025 market), `pipeline.py`
+(deals still in origination) and `investors.py`; `seed.py` loads it.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from deals.choices import TrancheClass
-
-from .validators import uscc_check_character
+from origination.validators import uscc_check_character
 
 M = 1_000_000  # CNY
 

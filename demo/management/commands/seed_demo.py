@@ -7,7 +7,7 @@ import unicodedata
 from django.core.management.base import BaseCommand, CommandError
 
 from deals.selectors import market_summary
-from origination.demo import DemoConflict, SeedReport, seed_demo
+from demo.seed import DemoConflict, SeedReport, seed_demo
 
 
 class Command(BaseCommand):

@@ -13,8 +13,7 @@ from collections import Counter
 from decimal import Decimal
 
 from deals.models import ComparableTransaction, MarketParameters
-
-from .models import User
+from origination.models import User
 
 TENORS = (0.25, 0.5, 1, 2, 3, 5, 7, 10)
 # Percent at the tenors above, by date (the issue dates of the 2025 demo deals).

@@ -11,7 +11,7 @@ import datetime as dt
 
 from deals.choices import DealStatus, DealType, EnhancementKind, Exchange, GuarantorType, PoolAssetKind
 
-from .demo_specs import (
+from .specs import (
     LICENCE_SCHEDULE,
     AssetSpec,
     DealSpec,

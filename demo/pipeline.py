@@ -11,7 +11,7 @@ import datetime as dt
 
 from deals.choices import DealStatus, DealType, EnhancementKind, Exchange, GuarantorType, PoolAssetKind
 
-from .demo_specs import LICENCE_SCHEDULE, AssetSpec, DealSpec, GuaranteeSpec, M, PoolSpec, capital_structure
+from .specs import LICENCE_SCHEDULE, AssetSpec, DealSpec, GuaranteeSpec, M, PoolSpec, capital_structure
 
 _LOGISTICS_BORROWERS = (
     # (borrower, city, sector, pledged data, monthly revenue of the data, months of history, share of the pool,

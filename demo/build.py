@@ -19,10 +19,12 @@ from deals.choices import DealStatus, DealType, EnhancementKind, PoolAssetKind, 
 from deals.models import Deal
 from deals.services import credit_enhancement_create, deal_create, pledge_create, pool_asset_create, tranche_create
 from deals.valuation_jobs import valuation_execute, valuation_request
+from origination.choices import RightType
+from origination.models import DataAsset, Originator, RevenueRecord, User
+from origination.services import data_asset_create, data_right_create
 
-from .choices import RightType
-from .demo_compliance import complete_review, start_review_answers
-from .demo_specs import (
+from .compliance import complete_review, start_review_answers
+from .specs import (
     CATEGORY_PROFILES,
     PIPELINE_REVENUE_END,
     REGISTRIES,
@@ -31,8 +33,6 @@ from .demo_specs import (
     OriginatorSpec,
     asset_counterparties,
 )
-from .models import DataAsset, Originator, RevenueRecord, User
-from .services import data_asset_create, data_right_create
 
 SEED = "dataabs-demo-2025"
 CENT = Decimal("0.01")

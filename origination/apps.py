@@ -11,4 +11,4 @@ class OriginationConfig(AppConfig):
     verbose_name = _("Origination")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the receivers
+        from . import hooks, signals  # noqa: F401 - the hooks system check; connects the receivers

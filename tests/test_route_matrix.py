@@ -2,7 +2,7 @@
 
 The routes come from the URL resolver (the API router's and the pages'); POLICY names, for each route and method,
 the object it is tried on and the roles that may act. A route missing from POLICY fails the test, so a new page or
-endpoint cannot ship without its entry. From the object's visibility (VISIBLE, written from DESIGN.md section 2 as
+endpoint cannot ship without its entry. From the object's visibility (VISIBLE, written from docs/roles.md as
 tests/test_scoping.py has it) the expected class of each cell follows:
 
 - `S` sign in: anonymous callers get 401 from the API (403 `not_authenticated` while session authentication is

@@ -39,7 +39,7 @@ def english():
         yield
 
 
-# Written out from DESIGN.md section 2, not taken from deals.choices.
+# Written out from docs/roles.md, not taken from deals.choices.
 INVESTOR_VISIBLE = {DealStatus.PUBLISHED, DealStatus.BOOK_BUILDING, DealStatus.ISSUED}
 COMPLIANCE_HIDDEN = {DealStatus.DRAFT}
 

@@ -1,4 +1,4 @@
-"""The valuation engine of DataABS: NumPy and SciPy only, no Django (DESIGN in docs/valuation.md).
+"""The valuation engine of DataABS: NumPy and SciPy only, no Django (the model: docs/valuation.md).
 
 Plain inputs in (`ValuationInputs` and its parts), plain results out
 (`ValuationResult.to_dict()` is JSON-ready). `value_deal` runs everything; the

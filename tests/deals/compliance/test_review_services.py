@@ -19,7 +19,7 @@ from .helpers import asset_of, in_review, item_of, make_deal, pass_review, pdf_u
 
 pytestmark = pytest.mark.django_db
 
-# DESIGN.md section 3: the items every checklist covers, by the code the template gives them.
+# docs/compliance.md: the items every checklist covers, by the code the template gives them.
 DESIGN_ITEMS = {
     "pi_lawful_basis", "separate_consent", "pipia", "deidentification", "minimum_necessity",
     "classification_risk_assessment", "cross_border", "chain_of_title", "registration_pledge_filing", "mlps",

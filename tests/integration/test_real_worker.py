@@ -38,10 +38,15 @@ def _finished(run_id: int) -> AuditVerificationRun | None:
     return run if run.is_finished else None
 
 
+# A bound, not a speed: a lost job never finishes, and a worker starting on a loaded 2-core machine (the suite runs
+# on every core) has taken more than 60 s to import Django, NumPy and SciPy before its first task.
+WAIT_SECONDS = 150
+
+
 def _wait_finished(worker: WorkerProcess, run_id: int, what: str) -> AuditVerificationRun:
     """Wait for the run to finish; on a timeout fail with the row and the worker's log, to say why."""
     try:
-        return wait_for(lambda: _finished(run_id), timeout=60, what=what)
+        return wait_for(lambda: _finished(run_id), timeout=WAIT_SECONDS, what=what)
     except TimeoutError as exc:
         row = AuditVerificationRun.objects.filter(pk=run_id).values().first()
         pytest.fail(f"{exc}\nrow: {row}\nworker log:\n{worker.log_tail(80)}")

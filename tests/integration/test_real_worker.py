@@ -38,8 +38,8 @@ def _finished(run_id: int) -> AuditVerificationRun | None:
     return run if run.is_finished else None
 
 
-# A bound, not a speed: a lost job never finishes, and a worker starting on a loaded 2-core machine (the suite runs
-# on every core) has taken more than 60 s to import Django, NumPy and SciPy before its first task.
+# A bound, not a speed: a lost job never finishes at all. The old 60 s was exceeded twice on a 2-core machine loaded
+# by other test processes; on a timeout the row and the worker's log say where the time went.
 WAIT_SECONDS = 150
 
 

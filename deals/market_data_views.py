@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from origination.choices import DataCategory
 from origination.errors import DomainError
 from origination.filters import ID_PATTERN
+from origination.formatting import MISSING, percent, rate_bp
 from origination.models import User
 
 from . import market_data
@@ -119,22 +120,19 @@ def rate_at(curve: list[list[float]], years: float) -> tuple[float | None, bool]
     return None, False  # unreachable: the points cover the range
 
 
-def _pct(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.2f} %"
-
-
 def _bp(spread: Any) -> str:
+    """The spread in basis points; '—' for a stored value that is not a number (the admin edits the JSON freely)."""
     try:
-        return f"{float(spread) * 10_000:.0f} bp"
-    except (TypeError, ValueError):
-        return "—"
+        return rate_bp(spread)
+    except (TypeError, ValueError, ArithmeticError):
+        return MISSING
 
 
 def _series_row(market: MarketParameters, *, selected: set[int]) -> dict[str, Any]:
     rates = []
     for years in TABLE_TENORS:
         rate, exact = rate_at(market.benchmark_curve or [], years)
-        rates.append({"text": _pct(rate), "interpolated": not exact and rate is not None})
+        rates.append({"text": percent(rate), "interpolated": not exact and rate is not None})
     return {
         "market": market,
         "rates": rates,

@@ -14,7 +14,6 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
@@ -22,7 +21,6 @@ from django.views.decorators.http import require_POST
 from origination.errors import DomainError
 from origination.models import User
 from origination.selectors import data_asset_list_for
-from origination.views import money, percent
 
 from . import services, workflow
 from .audit import audit_action_label, audit_reason_text, is_workflow_move
@@ -163,15 +161,9 @@ def _deal_page(
 ) -> HttpResponse:
     user = request.user
     pool_assets = list(deal.pool_assets.all())
-    for pool_asset in pool_assets:
-        pool_asset.rate_pct = percent(pool_asset.rate)
-        pool_asset.default_probability_pct = percent(pool_asset.default_probability)
-        pool_asset.recovery_rate_pct = percent(pool_asset.recovery_rate)
-        pool_asset.default_probability_without_data_pct = percent(pool_asset.default_probability_without_data)
     tranches = list(deal.tranches.all())
     for tranche in tranches:
-        tranche.coupon_pct = percent(tranche.coupon)
-        tranche.share_pct = (tranche.size * 100 / deal.target_size).quantize(Decimal("0.1"))
+        tranche.share = tranche.size / deal.target_size
     enhancements = list(deal.credit_enhancements.all())
     class_labels = dict(TrancheClass.choices)
     for enhancement in enhancements:
@@ -265,7 +257,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     deals = list(deals.order_by("-updated_at", "-pk"))
     for deal in deals:
         first = next(iter(deal.tranches.all()), None)
-        deal.senior_coupon_pct = percent(first.coupon) if first else None
+        deal.senior_coupon = first.coupon if first else None
     context = {
         "deals": deals,
         "status": status,
@@ -579,14 +571,6 @@ def pledge_edit(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
     )
 
 
-def _headline_issuance(summary: dict[str, Any]) -> str:
-    """Total issuance in the unit each language's market reports use: bn CNY in English, 亿元 in Chinese."""
-    if translation.get_language().lower().startswith("zh"):
-        amount = (summary["total_issuance_cny"] / Decimal(10**8)).quantize(Decimal("0.01"))
-        return _("%(amount)s hundred million CNY") % {"amount": amount}
-    return _("%(amount)s bn CNY") % {"amount": summary["total_issuance_bn_cny"]}
-
-
 class BadQuery(ValueError):
     """A query-string parameter of a page is out of its range; the page answers 400 saying which and why."""
 
@@ -627,12 +611,10 @@ def market(request: HttpRequest) -> HttpResponse:
     issued = list(issued)
     for deal in issued:
         first = next(iter(deal.tranches.all()), None)
-        deal.senior_coupon_pct = percent(first.coupon) if first else None
+        deal.senior_coupon = first.coupon if first else None
         deal.senior_rating = first.get_target_rating_display() if first else ""
     context = {
         "summary": summary,
-        "headline_issuance": _headline_issuance(summary),
-        "total_issuance_display": money(summary["total_issuance_cny"]),
         "year": year,
         "years": years,
         "by_year": overall["by_year"],

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from origination.choices import Role
 from origination.errors import ConflictError, DomainError
+from origination.formatting import money
 from origination.models import RevenueRecord
 
 from .audit import audit_append
@@ -77,10 +78,6 @@ SUBMISSION_CHECKS: tuple[tuple[str, Any], ...] = (
 )
 
 
-def _money(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
-
-
 def _data_problems(deal: Deal, pool_assets: list[PoolAsset]) -> dict[str, str]:
     """Pool: at least one data asset, and enough months of revenue history on them."""
     asset_ids = {asset.pk for pool_asset in pool_assets for asset in pool_asset.data_assets.all()}
@@ -105,8 +102,8 @@ def _tranche_problems(deal: Deal, tranches: list[Tranche]) -> dict[str, str]:
         problems["tranches"] = _("The deal has no tranches.")
     elif total != deal.target_size:
         problems["tranches"] = _("The tranches add up to %(total)s CNY but the deal size is %(size)s CNY.") % {
-            "total": _money(total),
-            "size": _money(deal.target_size),
+            "total": money(total),
+            "size": money(deal.target_size),
         }
     rated = [t for t in tranches if t.tranche_class != TrancheClass.SUBORDINATED]
     last_rated = max(rated, key=lambda t: t.payment_priority, default=None)
@@ -176,7 +173,7 @@ def _pool_problems(deal: Deal, pool_assets: list[PoolAsset], tranches: list[Tran
     if pool_assets and tranches and pool < notes:
         problems["pool_principal"] = _(
             "The pool's principal (%(pool)s CNY) is smaller than the notes (%(notes)s CNY, the sum of the tranches)."
-        ) % {"pool": _money(pool), "notes": _money(notes)}
+        ) % {"pool": money(pool), "notes": money(notes)}
     licence_deal = deal.deal_type == DealType.LICENCE_REVENUE
     misfits = [p for p in pool_assets if (p.kind == PoolAssetKind.LICENCE_REVENUE) != licence_deal]
     if misfits:

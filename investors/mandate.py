@@ -17,6 +17,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from origination.formatting import money
+
 from .matching_inputs import rating_index
 
 # The mandate's criteria, in the order they are reported; `risk_level` is the suitability warning.
@@ -66,10 +68,6 @@ def _deal_type_label(value: str) -> str:
     return str(DealType(value).label) if value in DealType.values else value
 
 
-def _cny(value: Any) -> str:
-    return f"{Decimal(str(value)):,.0f}"
-
-
 def breach_text(breach: Breach | dict[str, Any]) -> str:
     """The reason in words, in the active language (a stored breach is a dict)."""
     b = breach if isinstance(breach, Breach) else Breach(**breach)
@@ -90,9 +88,9 @@ def breach_text(breach: Breach | dict[str, Any]) -> str:
         }
     if b.rule == "ticket":
         return _("The mandate allows tickets of %(low)s to %(high)s CNY; this order is %(actual)s CNY.") % {
-            "low": _cny(b.limit[0]),
-            "high": _cny(b.limit[1]),
-            "actual": _cny(b.actual),
+            "low": money(b.limit[0], digits=0),
+            "high": money(b.limit[1], digits=0),
+            "actual": money(b.actual, digits=0),
         }
     if b.rule == RISK_LEVEL:
         return _(

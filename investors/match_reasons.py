@@ -8,13 +8,13 @@ score's components recomputed by the engine for the pairs on the page.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from deals.choices import DealType
+from origination.formatting import money, percent
 
 from .matching import COMPONENTS, build_vocabulary, encode_investors, encode_tranches, rule_outcomes, score_components
 from .matching_inputs import RATING_INDEX
@@ -30,12 +30,9 @@ class Reason:
     change: str = ""
 
 
-def _pct(value: Any) -> str:
-    return f"{Decimal(str(value)) * 100:.2f} %"
-
-
 def _cny(value: Any) -> str:
-    return _("%(amount)s CNY") % {"amount": f"{Decimal(str(value)):,.0f}"}
+    """An amount inside a sentence: whole yuan (ticket and tranche sizes are round) with its currency."""
+    return _("%(amount)s CNY") % {"amount": money(value, digits=0)}
 
 
 def _types(values: list[str]) -> str:
@@ -71,8 +68,8 @@ def explain(*, profile: dict[str, Any], tranche: dict[str, Any], failed_rules: i
                _("Tenor %(tenor)d months; your maximum is %(max)d.") % {"tenor": r["tenor_months"], "max": c["max_tenor_months"]},
                _("Eligible if your maximum tenor were %(tenor)d months.") % {"tenor": r["tenor_months"]}),
         Reason("min_coupon", ok["min_coupon"],
-               _("Coupon %(coupon)s; your minimum is %(min)s.") % {"coupon": _pct(r["coupon"]), "min": _pct(c["min_coupon"])},
-               _("Eligible if your minimum coupon were %(coupon)s.") % {"coupon": _pct(r["coupon"])}),
+               _("Coupon %(coupon)s; your minimum is %(min)s.") % {"coupon": percent(r["coupon"]), "min": percent(c["min_coupon"])},
+               _("Eligible if your minimum coupon were %(coupon)s.") % {"coupon": percent(r["coupon"])}),
         Reason("ticket_min", ok["ticket_min"],
                _("Tranche of %(size)s; your smallest ticket is %(min)s.") % {"size": _cny(r["size"]), "min": _cny(c["ticket_min"])},
                _("Eligible if your minimum ticket were %(size)s.") % {"size": _cny(r["size"])}),
@@ -90,8 +87,8 @@ def explain(*, profile: dict[str, Any], tranche: dict[str, Any], failed_rules: i
                else (_("No PIPIA on file for data with personal information.") if r["has_personal_info"] else _("No personal information, so no PIPIA is needed.")),
                _("Not relaxable: the originator must file a PIPIA (PIPL art. 55).")),
         Reason("guarantee_cap", ok["guarantee_cap"],
-               _("External support removes %(dep)s of this class's stand-alone expected loss; your cap is %(cap)s.") % {"dep": _pct(r["guarantee_dependence"]), "cap": _pct(c["max_guarantee_dependence"])},
-               _("Eligible if your guarantee-dependence cap were %(dep)s.") % {"dep": _pct(r["guarantee_dependence"])}),
+               _("External support removes %(dep)s of this class's stand-alone expected loss; your cap is %(cap)s.") % {"dep": percent(r["guarantee_dependence"]), "cap": percent(c["max_guarantee_dependence"])},
+               _("Eligible if your guarantee-dependence cap were %(dep)s.") % {"dep": percent(r["guarantee_dependence"])}),
     ]  # fmt: skip
     for reason in reasons:
         if reason.passed:

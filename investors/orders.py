@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from deals.choices import DealStatus
 from deals.models import Deal, Tranche
 from origination.errors import ConflictError, DomainError
+from origination.formatting import money
 from origination.models import User
 
 from .book import DEFAULT_UNIT, Order, allocate, book_summary
@@ -39,11 +40,9 @@ def _validate_order(*, investor: Investor, tranche: Tranche, amount: Decimal, yi
     if amount <= 0:
         fields["amount"] = _("The amount must be more than zero.")
     elif amount % DEFAULT_UNIT:
-        fields["amount"] = _("Orders are in units of %(unit)s CNY.") % {"unit": f"{DEFAULT_UNIT:,.0f}"}
+        fields["amount"] = _("Orders are in units of %(unit)s CNY.") % {"unit": money(DEFAULT_UNIT, digits=0)}
     elif amount > tranche.size:
-        fields["amount"] = _("The tranche is %(size)s CNY; the order cannot be larger.") % {
-            "size": f"{tranche.size:,.2f}"
-        }
+        fields["amount"] = _("The tranche is %(size)s CNY; the order cannot be larger.") % {"size": money(tranche.size)}
     if not (Decimal("0") < yield_rate < Decimal("0.5")):
         fields["yield_rate"] = _("Give the yield as a fraction between 0 and 0.5 (e.g. 0.0210 for 2.10 %).")
     if fields:

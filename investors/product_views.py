@@ -18,7 +18,6 @@ from deals.compliance.presenters import with_text
 from deals.models import Deal, Tranche
 from deals.selectors import deal_list_for
 from origination.errors import DomainError
-from origination.views import percent
 
 from .match_jobs import MARKET_STATES, PROFILE_FIELDS, _tranche_rows, deal_privacy_facts, tranche_match_row
 from .match_reasons import components, explain
@@ -86,8 +85,6 @@ def _decorate(matches: list[Match], profile: RiskProfile) -> list[Match]:
         m.reasons = explain(profile=row, tranche=facts, failed_rules=m.failed_rules)
         m.failed = [r for r in m.reasons if not r.passed]
         m.warning_only = m.failed_rules == RISK_LEVEL_ONLY
-        m.coupon_pct = percent(facts["coupon"]) if facts["coupon"] is not None else None
-        m.data_share_pct = round(float(facts["data_share"]) * 100, 1)
         shown.append(m)
     for m, parts in zip(shown, components(profiles=[row] * len(shown), tranches=[m.facts for m in shown]), strict=True):
         m.components = parts
@@ -150,7 +147,6 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         tranche.confirmed = bool(levels) and has_confirmed(
             investor=profile.investor, tranche=tranche, investor_level=levels[0], product_level=levels[1]
         )
-        tranche.coupon_pct = percent(tranche.coupon)
         tranches.append(tranche)
     context = {
         "deal": deal,

@@ -18,7 +18,6 @@ from deals.models import Deal, Tranche
 from deals.selectors import deal_list_for
 from origination.errors import DomainError
 from origination.models import User
-from origination.views import percent
 
 from .forms import OrderForm, QuestionnaireForm
 from .mandate import breach_text
@@ -30,15 +29,13 @@ from .suitability import order_breaches
 
 
 def risk_profile_display(investor: Investor | None) -> tuple[RiskProfile | None, list[str]]:
-    """The investor's risk profile with its fractions as percentages, and its allowed deal types in words."""
+    """The investor's risk profile, and its allowed deal types in words."""
     if investor is None:
         return None, []
     try:
         profile = investor.risk_profile
     except ObjectDoesNotExist:
         return None, []
-    profile.min_coupon_pct = percent(profile.min_coupon)
-    profile.max_guarantee_dependence_pct = percent(profile.max_guarantee_dependence)
     valid = set(DealType.values)
     return profile, [str(DealType(value).label) for value in profile.allowed_deal_types if value in valid]
 
@@ -101,13 +98,8 @@ def deal_book(request: HttpRequest, pk: int) -> HttpResponse:
     for book in books:
         book.form = OrderForm(prefix=f"t{book.tranche.pk}")
         book.active_order = next((o for o in book.orders if o.status == "active"), None)
-        book.coupon_pct = percent(book.tranche.coupon)
-        book.clearing_pct = percent(book.summary.clearing_yield) if book.summary else None
         for order in book.orders:
-            order.yield_pct = percent(order.yield_rate)
             order.reasons = _order_reasons(request.user, order, book_open=deal.status in BOOK_OPEN_STATES)
-        for allocation in book.allocations:
-            allocation.clearing_pct = percent(allocation.clearing_yield)
     context = {
         "deal": deal,
         "books": books,

@@ -23,6 +23,7 @@ from deals.choices import DealStatus
 from deals.models import Tranche
 from deals.selectors import deal_list_for, deal_status_counts_for, pledge_list_for
 from investors.selectors import investor_list_for
+from investors.views import risk_profile_display
 
 from . import services
 from .choices import RightType, Role
@@ -52,28 +53,16 @@ ARRANGER_ACTION_STATES = (
 )
 
 
-def percent(value: Decimal | None) -> Decimal | None:
-    """A fraction (0.0204) as a percentage with two decimals (2.04), for display."""
-    if value is None:
-        return None
-    return (value * 100).quantize(Decimal("0.01"))
-
-
-def money(value: Decimal) -> str:
-    """An amount in CNY with thousands separators and two decimals (1,234,567.50) in every language."""
-    return f"{value:,.2f}"
-
-
 def _senior_tranches() -> Prefetch:
     return Prefetch("tranches", queryset=Tranche.objects.order_by("payment_priority"))
 
 
 def _with_senior_terms(deals: list[Any]) -> list[Any]:
-    """Attach the first-priority tranche's coupon (%) and rating to each deal, from prefetched tranches."""
+    """Attach the first-priority tranche's coupon (a fraction) and rating to each deal, from prefetched tranches."""
     for deal in deals:
         tranches = list(deal.tranches.all())
         first = tranches[0] if tranches else None
-        deal.senior_coupon_pct = percent(first.coupon) if first else None
+        deal.senior_coupon = first.coupon if first else None
         deal.senior_rating = first.get_target_rating_display() if first else ""
     return deals
 
@@ -104,9 +93,6 @@ def _compliance_home(user: User) -> dict[str, Any]:
 
 
 def _investor_home(user: User) -> dict[str, Any]:
-    # Imported here: investors.views imports `percent` from this module.
-    from investors.views import risk_profile_display
-
     institution = investor_list_for(user).first()
     profile, deal_types = risk_profile_display(institution)
     products = _with_senior_terms(
@@ -228,9 +214,9 @@ def data_asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pledges": list(pledges),
         "monthly": monthly,
         "chart_data": {"labels": [month for month, _total in monthly], "values": [total for _m, total in monthly]},
-        "revenue_total_display": money(sum((Decimal(str(total)) for _m, total in monthly), Decimal("0"))),
+        "revenue_total": sum((Decimal(str(total)) for _m, total in monthly), Decimal("0")),
         "revenue_counterparties": summary.counterparties,
-        "revenue_top_share_pct": percent(summary.top_counterparty_share),
+        "revenue_top_share": summary.top_counterparty_share,
         "may_upload": _may_upload_revenue(user, asset),
         **_revenue_imports_context(user, asset),
         "may_manage": _may_manage(user, asset),

@@ -106,7 +106,6 @@ def _review_page(
         "evidence_help": EvidenceForm(data_assets=assets, current=review.items.none()).fields["file"].help_text,
         "evidence_accept": ACCEPT_ATTRIBUTE,
     }
-    risk = context["legal_risk"].risk
     changes = with_text(selectors.fact_change_list_for(user).filter(deal=deal))
     context.update(
         {
@@ -115,8 +114,6 @@ def _review_page(
             "may_resolve": rules.test_rule("compliance.assess_review", user),
         }
     )
-    context["haircut_pct"] = f"{risk.haircut * 100:.1f}"
-    context["stop_pct"] = f"{risk.regulatory_stop_probability_life * 100:.1f}"
     return render(request, "deals/compliance/review.html", context, status=status)
 
 

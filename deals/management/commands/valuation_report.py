@@ -19,12 +19,9 @@ from deals.market_data import market_parameters_for
 from deals.models import Deal
 from deals.valuation_inputs import comparable_deals, market_inputs
 from deals.valuation_jobs import latest_result
+from origination.formatting import percent
 
 PARTS = ("benchmark", "rating_spread", "liquidity_premium", "tenor_premium", "support_premium", "legal_premium")
-
-
-def _pct(value: float | None, digits: int = 2) -> str:
-    return "-" if value is None else f"{value * 100:.{digits}f} %"
 
 
 def describe(name: str, result: dict[str, Any]) -> list[str]:
@@ -36,7 +33,7 @@ def describe(name: str, result: dict[str, Any]) -> list[str]:
     lines = [
         f"{name}",
         f"  priced {result.get('pricing_date')} on the market of {result.get('market_as_of') or 'the default curve'}; "
-        f"data cash share {_pct(sources['data_cash_share'], 1)}; seniors rely on {support}",
+        f"data cash share {percent(sources['data_cash_share'], 1)}; seniors rely on {support}",
     ]
     for t in result["tranches"]:
         if not t.get("rated", True):
@@ -45,17 +42,17 @@ def describe(name: str, result: dict[str, Any]) -> list[str]:
         decision = t.get("rating") or {}
         how = "decided" if decision.get("decided") else f"between {decision.get('range')}"
         coupon = t.get("suggested_coupon") or {}
-        build = " + ".join(f"{k.replace('_', ' ')} {_pct(coupon.get(k))}" for k in PARTS)
+        build = " + ".join(f"{k.replace('_', ' ')} {percent(coupon.get(k))}" for k in PARTS)
         lines.append(
             f"  {t['name']:14s} enhanced {t['implied_rating']:4s} underlying {t['underlying_rating']:4s} ({how}, "
             f"EL {t['expected_loss']:.2e} ± {t['expected_loss_standard_error']:.1e}, {decision.get('paths')} paths); "
-            f"coupon {_pct(coupon.get('coupon'))} = {build}"
+            f"coupon {percent(coupon.get('coupon'))} = {build}"
         )
     pricing = result.get("pricing") or {}
     if pricing.get("fitted_coupon") is not None:
         lines.append(
             f"  comparables: {len(pricing['comparables'])} issued seniors, fitted coupon "
-            f"{_pct(pricing['fitted_coupon'])} (spread {_pct(pricing['fitted_spread'])}), fit {pricing['coefficients']}"
+            f"{percent(pricing['fitted_coupon'])} (spread {percent(pricing['fitted_spread'])}), fit {pricing['coefficients']}"
         )
     else:
         lines.append(f"  comparables: {len(pricing.get('comparables') or [])} issued seniors, too few for a fit")

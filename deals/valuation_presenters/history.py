@@ -5,15 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from origination.models import User
-from origination.selectors import revenue_list_for
-
 from ..choices import DealType
-from ..models import Deal, PoolAsset
 from .formatting import cny, num, pct
 
 
@@ -37,30 +31,18 @@ def _add_months(month: dt.date, n: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def deal_revenue_by_month(*, user: User, deal: Deal) -> list[tuple[dt.date, float]]:
-    """Total monthly revenue of the deal's data assets the user may see, oldest first (one query)."""
-    backing = PoolAsset.data_assets.through.objects.filter(poolasset__deal=deal).values("dataasset_id")
-    rows = (
-        revenue_list_for(user)
-        .filter(data_asset_id__in=backing)
-        .values("period")
-        .order_by("period")
-        .annotate(total=Sum("amount"))
-    )
-    return [(row["period"], float(row["total"])) for row in rows]
+def fan_chart(
+    *, result: dict[str, Any], revenue: list[tuple[dt.date, float]], projection_start: dt.date
+) -> dict[str, Any]:
+    """History and projection fan on one month axis; a licence deal's fan starts from the last month of history.
 
-
-def fan_chart(*, result: dict[str, Any], deal: Deal, revenue: list[tuple[dt.date, float]]) -> dict[str, Any]:
-    """History and projection fan on one month axis; a licence deal's fan starts from the last month of history."""
+    Otherwise it starts in the month of `projection_start` (the deal's expected issue date, or today).
+    """
     projection = result["projection"]
     fan = projection.get("percentiles_by_month") or {}
     months = int(projection.get("months") or 0)
     follows = bool(revenue) and result.get("deal_type") == DealType.LICENCE_REVENUE
-    if follows:
-        first = _add_months(revenue[-1][0], 1)
-    else:
-        start = deal.expected_issue_date or timezone.localdate()
-        first = dt.date(start.year, start.month, 1)
+    first = _add_months(revenue[-1][0], 1) if follows else dt.date(projection_start.year, projection_start.month, 1)
     projected = [_add_months(first, k) for k in range(months)]
     axis = sorted({m for m, _v in revenue} | set(projected))
     index = {m: i for i, m in enumerate(axis)}

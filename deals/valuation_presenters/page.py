@@ -8,7 +8,6 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from ..choices import DealType
-from ..models import Deal
 from ..valuation.results import ENGINE_VERSION
 from . import appraisal, cash, history, pricing, stress, structure, tranches
 from .formatting import cny, pct
@@ -19,8 +18,14 @@ def result_is_current(result: dict[str, Any] | None) -> bool:
     return bool(result) and result.get("engine_version") == ENGINE_VERSION
 
 
-def results_context(*, result: dict[str, Any], deal: Deal, revenue: list[tuple[dt.date, float]]) -> dict[str, Any]:
-    """Everything the results section shows, formatted, and the charts' data."""
+def results_context(
+    *, result: dict[str, Any], revenue: list[tuple[dt.date, float]], projection_start: dt.date
+) -> dict[str, Any]:
+    """Everything the results section shows, formatted, and the charts' data.
+
+    `revenue` is the deal's data revenue by month and `projection_start` the
+    day a fan that does not follow it starts from; the caller loads both.
+    """
     rows = result["tranches"]
     senior = tranches.senior_of(rows)
     confidence = tranches.confidence_of(result)
@@ -66,19 +71,21 @@ def results_context(*, result: dict[str, Any], deal: Deal, revenue: list[tuple[d
         ),
         "empowerment": cash.empowerment(result["empowerment"]) if result.get("empowerment") else None,
         "legal": stress.legal(result),
-        "charts": chart_data(result=result, deal=deal, revenue=revenue),
+        "charts": chart_data(result=result, revenue=revenue, projection_start=projection_start),
     }
     if senior:
         context["senior"] = tranches.senior_tile(senior, confidence)
     return context
 
 
-def chart_data(*, result: dict[str, Any], deal: Deal, revenue: list[tuple[dt.date, float]]) -> dict[str, Any]:
+def chart_data(
+    *, result: dict[str, Any], revenue: list[tuple[dt.date, float]], projection_start: dt.date
+) -> dict[str, Any]:
     """The charts' data (json_script): revenue fan, tranche losses, DSCR before and after a trip, target schedule."""
     rows = result["tranches"]
     licence = result.get("deal_type") == DealType.LICENCE_REVENUE
     return {
-        "fan": history.fan_chart(result=result, deal=deal, revenue=revenue),
+        "fan": history.fan_chart(result=result, revenue=revenue, projection_start=projection_start),
         "losses": {
             "labels": [t["name"] for t in rows],
             "expected_loss": [round(t["expected_loss"] * 100, 4) for t in rows],

@@ -134,7 +134,8 @@ class WaterfallOutput:
     @property
     def guarantee_draws(self) -> Floats:
         """[B] what all supports paid together."""
-        return self.support_draws.sum(axis=0)
+        total: Floats = self.support_draws.sum(axis=0)
+        return total
 
 
 def class_targets(target: Floats, sizes: Floats, rated: list[int]) -> Floats:
@@ -414,7 +415,8 @@ def _pay_residual(rules: _Rules, books: _Books, slot: int, amount: Floats) -> No
 
 def _rated_outstanding(rules: _Rules, books: _Books) -> Floats:
     """[B] the rated classes' aggregate balance."""
-    return books.balance[rules.rated_rows].sum(axis=0)
+    outstanding: Floats = books.balance[rules.rated_rows].sum(axis=0)
+    return outstanding
 
 
 # --- the steps of one payment date, in the order of the priority of payments (module docstring) --------------------
@@ -457,7 +459,7 @@ def _debt_service(rules: _Rules, books: _Books, k: int, trap_start: Floats | Non
     else:
         before = rules.rated_total if k == 0 else rules.target[k - 1]
         instalment = np.minimum(outstanding, max(before - rules.target[k], 0.0))
-    interest_now = (books.balance[rules.rated_rows] * rules.rated_rates).sum(axis=0)
+    interest_now: Floats = (books.balance[rules.rated_rows] * rules.rated_rates).sum(axis=0)
     return interest_now + instalment
 
 

@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # The suite runs on every core; tests of the shared PostgreSQL/Redis services run one at a time (tests/conftest.py).
 PYTEST_XDIST ?= -n auto --dist loadgroup
 
-.PHONY: install run serve migrate seed test worker beat lint fmt bench messages clean
+.PHONY: install run serve migrate seed test worker beat lint typecheck fmt bench messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,7 +47,12 @@ beat: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+## make typecheck: mypy on the files pyproject.toml's [tool.mypy] names (the engines, strictly)
+typecheck: install
+	$(BIN)/mypy
 
 fmt: install
 	$(BIN)/ruff format .

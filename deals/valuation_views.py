@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,13 +25,13 @@ from django.views.decorators.http import require_POST
 from origination.errors import DomainError
 from origination.jobs import JobStatus
 from origination.models import User
+from origination.selectors import revenue_list_for
 
 from . import workflow
-from .models import Deal, ValuationRun
+from .models import Deal, PoolAsset, ValuationRun
 from .selectors import deal_list_for
 from .valuation_jobs import valuation_request
 from .valuation_presenters import (
-    deal_revenue_by_month,
     error_words,
     result_is_current,
     results_context,
@@ -60,6 +61,19 @@ def _run_or_404(deal: Deal, run_id: int) -> ValuationRun:
     return run
 
 
+def deal_revenue_by_month(*, user: User, deal: Deal) -> list[tuple[dt.date, float]]:
+    """Total monthly revenue of the deal's data assets the user may see, oldest first (one query)."""
+    backing = PoolAsset.data_assets.through.objects.filter(poolasset__deal=deal).values("dataasset_id")
+    rows = (
+        revenue_list_for(user)
+        .filter(data_asset_id__in=backing)
+        .values("period")
+        .order_by("period")
+        .annotate(total=Sum("amount"))
+    )
+    return [(row["period"], float(row["total"])) for row in rows]
+
+
 def may_start(user: User, deal: Deal) -> bool:
     """Whether the user may start (or retry) a valuation of the deal now: the arranger, once compliance approved."""
     return any(t.action == "start_valuation" for t in workflow.available_transitions(deal=deal, actor=user))
@@ -79,8 +93,10 @@ def run_context(request: HttpRequest, deal: Deal, run: ValuationRun | None) -> d
         context["error_message"], context["error_kind"] = error_words(run.error or _("No reason was recorded."))
     if run.status == JobStatus.SUCCEEDED and run.result:
         if result_is_current(run.result):
+            # The presenters run no query: the revenue the fan chart follows is loaded here.
             revenue = deal_revenue_by_month(user=request.user, deal=deal)
-            context["results"] = results_context(result=run.result, deal=deal, revenue=revenue)
+            start = deal.expected_issue_date or timezone.localdate()
+            context["results"] = results_context(result=run.result, revenue=revenue, projection_start=start)
         else:  # stored by an earlier engine in another shape: value the deal again rather than misread it
             context["outdated"] = True
     return context

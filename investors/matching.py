@@ -233,7 +233,9 @@ def _pair_components(inv: _Side, tr: _Side, weights: ScoreWeights, points: Seque
     return [yield_pickup, headroom, tenor_fit, size_fit]
 
 
-def _score(inv: _Side, tr: _Side, weights: ScoreWeights, points: Sequence[float]) -> tuple[np.ndarray, list]:
+def _score(
+    inv: _Side, tr: _Side, weights: ScoreWeights, points: Sequence[float]
+) -> tuple[np.ndarray, list[np.ndarray]]:
     yield_pickup, headroom, tenor_fit, size_fit = _pair_components(inv, tr, weights, points)
     total = yield_pickup + headroom
     total += tenor_fit
@@ -243,7 +245,9 @@ def _score(inv: _Side, tr: _Side, weights: ScoreWeights, points: Sequence[float]
     return total, [yield_pickup, headroom, tenor_fit, tr.stability_points, tr.data_points, size_fit]
 
 
-def _block_shape(n_investors: int, n_tranches: int, block_investors: int | None, block_tranches: int | None):
+def _block_shape(
+    n_investors: int, n_tranches: int, block_investors: int | None, block_tranches: int | None
+) -> tuple[int, int]:
     bt = block_tranches or max(1, min(n_tranches, DEFAULT_BLOCK_PAIRS))
     bi = block_investors or max(1, DEFAULT_BLOCK_PAIRS // bt)
     if bi < 1 or bt < 1:
@@ -397,7 +401,9 @@ def score_components(
     return np.stack([np.broadcast_to(p, ii.shape) for p in parts], axis=-1)
 
 
-def pair_failed_rules(*, investors: InvestorArrays, tranches: TrancheArrays, investor_idx: Any, tranche_idx: Any):
+def pair_failed_rules(
+    *, investors: InvestorArrays, tranches: TrancheArrays, investor_idx: Any, tranche_idx: Any
+) -> np.ndarray:
     """The failed-rule bit masks (uint16 [N]) of the selected pairs, without scoring the matrix."""
     ii = np.asarray(investor_idx, dtype=np.int64).ravel()
     jj = np.asarray(tranche_idx, dtype=np.int64).ravel()

@@ -76,7 +76,8 @@ class AppraisalSummary:
 def quality_coefficient(scores: QualityScores, weights: dict[str, float]) -> float:
     """Weighted mean of the six quality scores divided by 100 (1.0 = flawless data)."""
     total = sum(weights[d] for d in QUALITY_DIMENSIONS)
-    return sum(weights[d] * getattr(scores, d) for d in QUALITY_DIMENSIONS) / total / 100.0
+    coefficient: float = sum(weights[d] * getattr(scores, d) for d in QUALITY_DIMENSIONS) / total / 100.0
+    return coefficient
 
 
 def income_value(monthly_cash_flows: np.ndarray, *, contribution_share: float, discount_rate: float) -> float:
@@ -92,6 +93,8 @@ def expected_revenue(asset: DataAssetAppraisalInput, months: int, assumptions: V
     E[R_h] = L exp(mu h + s(h) + phi^h y0) (the projection's mean before
     licensee losses), times 1 - sum_k share_k P(k lost by h)(1 - replacement).
     """
+    if asset.revenue_history is None:
+        raise ValueError("the income method needs the asset's revenue history")
     model = estimate_revenue_model(asset.revenue_history, assumptions)
     h = np.arange(1, months + 1, dtype=float)
     phi = model.persistence

@@ -43,6 +43,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtri
@@ -87,7 +88,7 @@ class VariantDecision:
     rounds: list[dict[str, object]]
     seconds: float
     sample: SimulatedCollections | None = field(default=None, repr=False)
-    tilts: dict[int, dict[str, float]] = field(default_factory=dict)  # each class's own tilt
+    tilts: dict[int, dict[str, object]] = field(default_factory=dict)  # each class's own tilt
     tilt_objects: dict[int, Tilt] = field(default_factory=dict, repr=False)
 
 
@@ -106,7 +107,7 @@ def _groups_in_play(inputs: ValuationInputs, with_provider: bool) -> tuple[str, 
 
 def _event_tilts(
     inputs: ValuationInputs, revenue_model: RevenueModel | None, sim: SimulatedCollections, v: np.ndarray
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """The cross-entropy update of the rare events' chances: their likelihood-weighted frequency among the
     steering paths (the nominal chance of the event given a bad path), never below the nominal chance and at
     most the cap. `v` carries the likelihood weights."""
@@ -114,7 +115,7 @@ def _event_tilts(
     if total <= 0:
         return {}
     cap = inputs.assumptions.rating_max_tilt["event"]
-    found: dict[str, object] = {}
+    found: dict[str, Any] = {}  # Tilt fields by name
     lost = sim.events.get("licensee_lost")
     if revenue_model is not None and lost is not None and lost.shape[0]:
         nominal = licensee_loss_within(revenue_model, inputs.horizon_months)
@@ -163,10 +164,16 @@ def provider_shift(inputs: ValuationInputs, structure: WaterfallStructure, targe
     systematic index I (whose mean the pool tilt moves); it fails within the
     horizon when that is below Phi^-1(F), F = 1 - (1 - PD)^(horizon / 12).
     """
-    covering = [g for g in range(structure.supports) if structure.support_covers[g, target]]
+    covers, amounts = structure.support_covers, structure.support_amounts
+    if not structure.supports:
+        return 0.0
+    # A structure with supports has both.
+    assert covers is not None
+    assert amounts is not None
+    covering = [g for g in range(structure.supports) if covers[g, target]]
     if not covering:
         return 0.0
-    main = max(covering, key=lambda g: structure.support_amounts[g])
+    main = max(covering, key=lambda g: amounts[g])
     support = inputs.supports[main]
     pd = provider_annual_pd(inputs)[main]
     if pd <= 0:
@@ -218,20 +225,27 @@ def decide_variant(
         def step(fraction: float, span: tuple[float, float] = span) -> None:
             report(span[0] + (span[1] - span[0]) * fraction)
 
+        # The search takes the first 30 % of the class's span, the estimate the rest.
+        def searching(fraction: float, step: Progress = step) -> None:
+            step(0.3 * fraction)
+
+        def estimating(fraction: float, step: Progress = step) -> None:
+            step(0.3 + 0.7 * fraction)
+
         start = (start_tilts or {}).get(j)
         if start is not None and variant.startswith("enhanced"):
             start = start.with_shifts(provider=provider_shift(inputs, structure, j, start))
         tilt, found = _tilt_towards(
             inputs, structure, target=j, variant=variant, family=family + 1_000 * position, seed=seed,
             revenue_model=revenue_model, pledged_values=pledged_values, with_data=with_data, start=start,
-            progress=lambda f, step=step: step(0.3 * f),
+            progress=searching,
         )  # fmt: skip
         tilts[j], rounds[j] = tilt, found
         decision, paths, sample = _estimate(
             inputs, structure, target=j, tilt=tilt, wal_years=wal_years[j],
             family=family + 1_000 * position + 100, seed=seed, revenue_model=revenue_model,
             pledged_values=pledged_values, with_data=with_data, keep_paths=keep_paths if position == 0 else 0,
-            progress=lambda f, step=step: step(0.3 + 0.7 * f),
+            progress=estimating,
         )  # fmt: skip
         total_paths += paths
         kept += sample
@@ -251,7 +265,17 @@ def decide_variant(
     )
 
 
-def _simulate(inputs, *, n, tilt, family, seed, revenue_model, pledged_values, with_data):  # type: ignore[no-untyped-def]
+def _simulate(
+    inputs: ValuationInputs,
+    *,
+    n: int,
+    tilt: Tilt,
+    family: int,
+    seed: int,
+    revenue_model: RevenueModel | None,
+    pledged_values: np.ndarray | None,
+    with_data: bool,
+) -> SimulatedCollections:
     return simulate_collections(
         inputs, n_paths=n, seed=seed, chunk_size=inputs.assumptions.default_chunk_size, revenue_model=revenue_model,
         pledged_values=pledged_values, tilt=tilt, family=family, with_data=with_data,
@@ -276,7 +300,7 @@ def _tilt_towards(
     a = inputs.assumptions
     with_provider = variant.startswith("enhanced")
     groups = _groups_in_play(inputs, with_provider)
-    amounts = structure.support_amounts if structure.supports else np.zeros(0)
+    amounts = structure.support_amounts if structure.support_amounts is not None and structure.supports else np.zeros(0)
     tilt = replace(start or Tilt(), defensive=a.rating_defensive_share)
     within = regulatory_within_tenor(inputs)
     has_events = within > 0 or (revenue_model is not None and revenue_model.counterparty_shares.size > 0)
@@ -330,7 +354,7 @@ def _tilt_towards(
         total = float(v.sum())
         if total <= 0:
             break
-        shifts = dict.fromkeys(TILT_GROUPS, 0.0)
+        shifts: dict[str, Any] = dict.fromkeys(TILT_GROUPS, 0.0)  # Tilt fields by name
         for g in groups:
             cap = a.rating_max_tilt[g]
             shifts[g] = float(np.clip(v @ sim.factor_means[g] / total, -cap, cap))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,9 @@ DEFAULT_SEED = 20251120
 DATA_SOURCE_KEYS = ("licence", "generated", "secured_repaid_from_data", "pledged_data_recovery")
 
 
-def _projection(sim: SimulatedCollections, inputs: ValuationInputs, parameters: dict | None) -> ProjectionSummary:
+def _projection(
+    sim: SimulatedCollections, inputs: ValuationInputs, parameters: dict[str, Any] | None
+) -> ProjectionSummary:
     quantiles = inputs.assumptions.fan_percentiles
     fan = np.percentile(sim.monthly, quantiles, axis=1)
     totals = sim.total_cash
@@ -150,11 +153,15 @@ def _coverage(
     resources = sim.total_cash + structure.reserve_target - outcome.fees_paid
     capacity = np.zeros(resources.size)
     nominal = 0.0
+    covers, amounts = structure.support_covers, structure.support_amounts
     for g in range(structure.supports):
-        if structure.support_covers[g, j]:
+        # A structure with supports has both.
+        assert covers is not None
+        assert amounts is not None
+        if covers[g, j]:
             standing = sim.support_default_period[g] >= sim.periods.shape[0]
-            capacity += structure.support_amounts[g] * standing
-            nominal += float(structure.support_amounts[g])
+            capacity += amounts[g] * standing
+            nominal += float(amounts[g])
     pct = a.coverage_stress_percentile
     with_support = decisions.get(j)
     alone = underlying.get(j)
@@ -210,7 +217,7 @@ def _decide_all(
     report: Progress,
 ) -> tuple[VariantDecision, VariantDecision]:
     rated = structure.rated
-    common = {"classes": rated, "wal_years": wal, "seed": seed, "revenue_model": revenue_model,
+    common: dict[str, Any] = {"classes": rated, "wal_years": wal, "seed": seed, "revenue_model": revenue_model,
               "pledged_values": pledged_values, "keep_paths": 4 * inputs.assumptions.rating_block_paths}  # fmt: skip
     if structure.supports:
         alone = decide_variant(
@@ -353,7 +360,7 @@ def pledged_values_from(inputs: ValuationInputs, appraisal: AppraisalSummary | N
             uses[key] = uses.get(key, 0) + 1
     out = np.zeros(len(loans))
     for i, x in enumerate(loans):
-        appraised = [value[k] / uses[k] for k in x.pledged_data if value.get(k) is not None]
+        appraised = [worth / uses[k] for k in x.pledged_data if (worth := value.get(k)) is not None]
         out[i] = sum(appraised) if appraised else x.pledged_data_value
     return out
 

@@ -9,6 +9,7 @@ not public.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +27,7 @@ from .inputs import (
 M = 1_000_000.0
 
 
-def plain_lease_deal(**changes) -> ValuationInputs:
+def plain_lease_deal(**changes: Any) -> ValuationInputs:
     """A plain 300 m CNY lease-receivable deal, sequential pass-through, no external support.
 
     The structure of issue 8's first observation: eight leases maturing at 18 to
@@ -72,7 +73,7 @@ RUGAO_DEBTORS = (
 )
 
 
-def rugao_supply_chain_deal(**changes) -> ValuationInputs:
+def rugao_supply_chain_deal(**changes: Any) -> ValuationInputs:
     """平安-如皋第1期资产支持专项计划（数据资产）, as far as public reports describe it.
 
     Public (Shenzhen Stock Exchange listing, reported 2025-04-30): issued
@@ -131,11 +132,16 @@ def rugao_supply_chain_deal(**changes) -> ValuationInputs:
 # --- demo-shaped deals (demo/market.py) ----------------------------------------------------------------
 
 LICENSEE_PD = 0.008  # the demo's licence streams carry a 0.8 % annual default probability
-SHANGHAI_TRANSPORT_ASSETS = ((12.4 * M, (0.4, 0.3, 0.2, 0.1), 48), (4.3 * M, (0.6, 0.4), 36))
+# Per data asset: monthly revenue, each licensee's share of it, months of history.
+LicensedAsset = tuple[float, tuple[float, ...], int]
+SHANGHAI_TRANSPORT_ASSETS: tuple[LicensedAsset, ...] = (
+    (12.4 * M, (0.4, 0.3, 0.2, 0.1), 48),
+    (4.3 * M, (0.6, 0.4), 36),
+)
 
 
 def revenue_history(
-    assets=SHANGHAI_TRANSPORT_ASSETS,
+    assets: tuple[LicensedAsset, ...] = SHANGHAI_TRANSPORT_ASSETS,
     *,
     last_calendar_month: int = 4,
     growth: float = 0.12,
@@ -173,7 +179,7 @@ LICENCE_SCHEDULE = PaydownInput(
 )  # fmt: skip
 
 
-def licence_deal(**changes) -> ValuationInputs:
+def licence_deal(**changes: Any) -> ValuationInputs:
     """450 m CNY licence-revenue deal, 36 months quarterly: senior 90 %, mezzanine 5 %, sub 5 %; a guarantee."""
     size = 450 * M
     inputs = ValuationInputs(
@@ -206,7 +212,7 @@ PLEDGE_BORROWERS = (
 )  # fmt: skip
 
 
-def data_pledge_deal(*, repayment_source: str = "data_revenue", **changes) -> ValuationInputs:
+def data_pledge_deal(*, repayment_source: str = "data_revenue", **changes: Any) -> ValuationInputs:
     """380 m CNY data-pledge loan deal, 24 months quarterly, nine borrowers, pool 1.10x the notes, 90/5/5."""
     size = 380 * M
     pool = size * 1.10
@@ -247,7 +253,7 @@ HOSPITAL_PDS = ((0.006, 0.010), (0.006, 0.011), (0.007, 0.012), (0.008, 0.014), 
                 (0.012, 0.019), (0.013, 0.021), (0.013, 0.021))  # fmt: skip
 
 
-def empowerment_deal(**changes) -> ValuationInputs:
+def empowerment_deal(**changes: Any) -> ValuationInputs:
     """320 m CNY medical-equipment lease deal, 36 months: hospital data re-priced lessee PDs (about 1.5 % -> 0.9 %)."""
     size = 320 * M
     pool = size * 1.10

@@ -75,7 +75,8 @@ class HistoryMetrics:
 def _log_totals(history: RevenueHistory, assumptions: ValuationAssumptions) -> np.ndarray:
     totals = history.monthly_totals
     floor = assumptions.zero_revenue_floor * float(np.median(totals[totals > 0]))
-    return np.log(np.maximum(totals, floor))
+    logs: np.ndarray = np.log(np.maximum(totals, floor))
+    return logs
 
 
 def like_for_like_log_index(history: RevenueHistory) -> np.ndarray:
@@ -93,7 +94,8 @@ def like_for_like_log_index(history: RevenueHistory) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         change = np.where((now > 0) & (before > 0), np.log(now / before), 0.0)
     first = np.log(max(float(x[0].sum()), 1e-12))
-    return first + np.concatenate([[0.0], np.cumsum(change)])
+    path: np.ndarray = first + np.concatenate([[0.0], np.cumsum(change)])
+    return path
 
 
 def _fit(y: np.ndarray, first_calendar_month: int, assumptions: ValuationAssumptions) -> LogTrendFit:
@@ -140,7 +142,8 @@ def _persistence(residuals: np.ndarray, cap: float) -> float:
 
 def _counterparty_shares(history: RevenueHistory) -> np.ndarray:
     totals = history.amounts.sum(axis=0)
-    return totals / totals.sum()
+    shares: np.ndarray = totals / totals.sum()
+    return shares
 
 
 def history_metrics(history: RevenueHistory, assumptions: ValuationAssumptions) -> HistoryMetrics:

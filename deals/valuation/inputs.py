@@ -72,7 +72,8 @@ class RevenueHistory:
     @property
     def monthly_totals(self) -> np.ndarray:
         """Revenue per month over all counterparties."""
-        return self.amounts.sum(axis=1)
+        totals: np.ndarray = self.amounts.sum(axis=1)
+        return totals
 
 
 @dataclass(frozen=True)

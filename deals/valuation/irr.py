@@ -39,7 +39,7 @@ def _r_min(periods: int) -> float:
 def _npv(flows_t: np.ndarray, rate: np.ndarray) -> np.ndarray:
     """NPV of series (columns of flows_t, [T, n]) at per-series rates, by Horner's rule in v = 1/(1+r)."""
     v = 1.0 / (1.0 + rate)
-    value = flows_t[-1].copy()
+    value: np.ndarray = flows_t[-1].copy()
     for t in range(flows_t.shape[0] - 2, -1, -1):
         value *= v
         value += flows_t[t]
@@ -208,7 +208,8 @@ def _sign_changes_once_general(flows_t: np.ndarray) -> np.ndarray:
     first_pos = np.min(np.where(positive, t, periods), axis=0)
     first_neg = np.min(np.where(negative, t, periods), axis=0)
     both = (last_pos >= 0) & (last_neg >= 0)
-    return both & ((last_neg < first_pos) | (last_pos < first_neg))
+    once: np.ndarray = both & ((last_neg < first_pos) | (last_pos < first_neg))
+    return once
 
 
 def batched_irr(cash_flows: np.ndarray, *, tol: float = 1e-12, max_iter: int = 200) -> np.ndarray:

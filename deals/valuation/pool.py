@@ -99,7 +99,8 @@ def default_months(pd: float, latent: np.ndarray) -> np.ndarray:
         return np.full(latent.shape, np.iinfo(np.int64).max // 4, dtype=np.int64)
     hazard = -np.log1p(-pd)
     years = -log_ndtr(-latent) / hazard
-    return np.maximum(1, np.ceil(12 * np.minimum(years, 1e6))).astype(np.int64)
+    months: np.ndarray = np.maximum(1, np.ceil(12 * np.minimum(years, 1e6))).astype(np.int64)
+    return months
 
 
 def _source_of_schedule(asset: PoolAssetInput) -> str:

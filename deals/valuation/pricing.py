@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .inputs import ComparableDeal, MarketInputs
@@ -23,7 +25,7 @@ def fit_comparables(
     shrunk halfway instead of fitted exactly. With fewer than three deals no
     fit is made and the comparables are only listed.
     """
-    rows = []
+    rows: list[dict[str, Any]] = []
     for c in comparables:
         table = float(market.rating_spreads.get(c.rating, market.rating_spreads["AAA"]))
         rows.append(
@@ -39,7 +41,7 @@ def fit_comparables(
                 "excess_spread": c.spread - table,
             }
         )
-    subject = None
+    subject: dict[str, Any] | None = None
     if subject_rating and subject_wal is not None:
         subject = {"rating": subject_rating, "wal_years": subject_wal, "support_type": subject_support or "none"}
     if len(rows) < 3:
@@ -60,8 +62,9 @@ def fit_comparables(
     residual_sd = float(np.sqrt(np.sum((target - fitted) ** 2) / dof))
     coefficients = {"intercept": float(coef[0]), "per_year_of_wal": float(coef[1])}
     coefficients.update({f"support:{t}": float(coef[2 + i]) for i, t in enumerate(types)})
-    fitted_spread = fitted_coupon = None
-    if subject is not None:
+    fitted_spread: float | None = None
+    fitted_coupon: float | None = None
+    if subject is not None and subject_rating and subject_wal is not None:  # the subject was set on these
         support = subject["support_type"]
         excess = (
             coef[0]

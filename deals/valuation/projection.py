@@ -28,13 +28,14 @@ def revenue_log_mean(model: RevenueModel, months: int) -> np.ndarray:
     lags = np.arange(months, dtype=float)
     variance = np.cumsum((a * phi**lags + b) ** 2)
     calendar = (model.next_calendar_month - 1 + np.arange(months)) % 12
-    return (
+    log_mean: np.ndarray = (
         np.log(model.level)
         + model.monthly_drift * h
         + model.seasonal[calendar]
         + phi**h * model.start_deviation
         - 0.5 * variance
     )
+    return log_mean
 
 
 def licensee_loss_months(model: RevenueModel, uniforms: np.ndarray, *, lose_largest: bool) -> np.ndarray:

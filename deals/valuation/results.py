@@ -193,4 +193,5 @@ class ValuationResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable values: floats, ints, strings, lists and dicts (NaN as None)."""
-        return to_plain(self)
+        plain: dict[str, Any] = to_plain(self)
+        return plain

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any, cast
 
 import numpy as np
 
@@ -78,7 +79,7 @@ class Tilt:
 
     def with_shifts(self, **shifts: float) -> Tilt:
         """The same tilt with some normal shifts replaced."""
-        return replace(self, **shifts)
+        return replace(self, **cast(dict[str, Any], shifts))
 
 
 def _shift(draws: np.ndarray, theta: float, log_ratio: np.ndarray, tilted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -118,17 +119,20 @@ class SimulatedCollections:
     @property
     def total_cash(self) -> np.ndarray:
         """Collections over the horizon, per path."""
-        return self.monthly.sum(axis=0)
+        total: np.ndarray = self.monthly.sum(axis=0)
+        return total
 
     @property
     def data_cash(self) -> np.ndarray:
         """Data cash over the horizon, per path."""
-        return self.data_monthly.sum(axis=0)
+        total: np.ndarray = self.data_monthly.sum(axis=0)
+        return total
 
     @property
     def weights(self) -> np.ndarray:
         """Likelihood ratios of the paths (1 for plain Monte Carlo)."""
-        return np.exp(self.log_weight)
+        weights: np.ndarray = np.exp(self.log_weight)
+        return weights
 
 
 def _chunks(n_paths: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -387,7 +391,8 @@ class StructureOutcome:
     @property
     def guarantee_draws(self) -> np.ndarray:
         """[paths] what all supports paid together."""
-        return self.support_draws.sum(axis=0)
+        total: np.ndarray = self.support_draws.sum(axis=0)
+        return total
 
 
 def evaluate_structure(
@@ -437,6 +442,7 @@ def evaluate_structure(
             shortfall[j, start:stop] = out.interest_shortfall[j] | unpaid
             wal[j, start:stop] = (out.principal_time[j] + out.principal_outstanding[j] * final) / size
             if with_irr:
+                assert out.cash is not None  # recorded whenever IRRs are asked for
                 flows = np.empty((stop - start, periods + 1))
                 flows[:, 0] = -size
                 flows[:, 1:] = out.cash[j].T
@@ -456,9 +462,11 @@ def evaluate_structure(
 def expected_period_cash(sim: SimulatedCollections) -> np.ndarray:
     """Mean collections per payment period over the paths (weighted when the paths are tilted)."""
     if not np.any(sim.log_weight):
-        return sim.periods.mean(axis=1)
+        mean: np.ndarray = sim.periods.mean(axis=1)
+        return mean
     w = sim.weights
-    return sim.periods @ w / w.sum()
+    weighted: np.ndarray = sim.periods @ w / w.sum()
+    return weighted
 
 
 __all__ = [

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtr, ndtri
@@ -56,12 +58,13 @@ def standard_scenarios(inputs: ValuationInputs) -> list[tuple[Scenario, str]]:
         or any(x.repays_from_data for x in loans)
         or any(x.pledged_data or x.pledged_data_value for x in loans)
     )
-    shock = {"revenue_shock": a.stress_revenue_shock}
-    stop = {
+    # Scenario fields by name, applied with dataclasses.replace.
+    shock: dict[str, Any] = {"revenue_shock": a.stress_revenue_shock}
+    stop: dict[str, Any] = {
         "regulatory_stop_months": a.stress_regulatory_stop_months,
         "regulatory_stop_start_month": a.stress_regulatory_stop_start_month,
     }
-    defaults = {"pd_multiplier": a.stress_pd_multiplier, "recovery_haircut": a.stress_recovery_haircut}
+    defaults: dict[str, Any] = {"pd_multiplier": a.stress_pd_multiplier, "recovery_haircut": a.stress_recovery_haircut}
     scenarios: list[tuple[Scenario, str]] = []
     if has_data:
         scenarios.append((replace(base, name="revenue_shock", **shock), "Data revenue cut for the whole tenor"))
@@ -81,7 +84,7 @@ def standard_scenarios(inputs: ValuationInputs) -> list[tuple[Scenario, str]]:
     )
     if loans:
         scenarios.append((replace(base, name="default_shock", **defaults), "Pool PDs multiplied, recoveries cut"))
-    combined = {
+    combined: dict[str, Any] = {
         "lose_largest_counterparty": True,
         **(stop if has_data else {}),
         **(shock if has_data else {}),
@@ -115,6 +118,7 @@ def stress_scenarios(
             inputs, n_paths=n_paths, seed=seed, chunk_size=chunk_size, scenario=scenario, pledged_values=pledged_values
         )
         outcome = evaluate_structure(sim, structure, chunk_size=chunk_size, with_irr=False)
+        assert outcome.cash is not None  # kept by default
         tranches = []
         for j, name in enumerate(structure.names):
             loss = outcome.loss[j]
@@ -170,7 +174,7 @@ class BreakevenResult:
     senior_haircut: float | None
     senior_coverage_multiple: float | None  # 1 / (1 - senior haircut): how many times the senior is covered
     base_default_rate: float | None = None  # the pool's expected cumulative default rate (BDR)
-    breakeven_default_rates: dict[str, float | None] | None = None
+    breakeven_default_rates: dict[str, float] | None = None
     default_multiples: dict[str, float | None] | None = None
     at_least: dict[str, bool] | None = None  # the class survived the worst state searched: TDR is a floor
 
@@ -182,11 +186,13 @@ def _failures(paths: np.ndarray, structure: WaterfallStructure) -> np.ndarray:
     return out.interest_shortfall | principal_left
 
 
-def _first_failure(make_paths, structure: WaterfallStructure, rated: list[int]) -> dict[int, float | None]:  # type: ignore[no-untyped-def]
+def _first_failure(
+    make_paths: Callable[[np.ndarray], np.ndarray], structure: WaterfallStructure, rated: list[int]
+) -> dict[int, float]:
     """For a stress parameter x in [0, 1] (0 none, 1 the worst), the largest x each class survives (1.0: all)."""
     grid = np.linspace(0.0, 1.0, 1001)
     coarse = _failures(make_paths(grid), structure)
-    found: dict[int, float | None] = {}
+    found: dict[int, float] = {}
     for j in rated:
         if not coarse[j].any():
             found[j] = 1.0
@@ -279,7 +285,10 @@ def breakeven_stress(
     senior = next((j for j in rated if structure.classes[j] == "senior"), None)
     senior_cut = cut.get(names[senior]) if senior is not None else None
     multiple = None if senior_cut is None or senior_cut >= 1 else 1 / (1 - senior_cut)
-    base_rate = tdr = multiples = floors = None
+    base_rate: float | None = None
+    tdr: dict[str, float] | None = None
+    multiples: dict[str, float | None] | None = None
+    floors: dict[str, bool] | None = None
     if inputs is not None and inputs.loan_assets:
         licence = np.zeros_like(mean)
         if inputs.revenue_history is not None:  # mixed pool: the licence revenue's mean, kept as it is
@@ -289,7 +298,8 @@ def breakeven_stress(
 
         def at(grid: np.ndarray) -> np.ndarray:
             paths, _ = conditional_pool_paths(inputs, -8.0 * grid, pledged_values)
-            return paths + licence[:, None]
+            with_licence: np.ndarray = paths + licence[:, None]
+            return with_licence
 
         # BDR: the expected cumulative default rate, the conditional one averaged over z (Gauss-Hermite).
         nodes, gauss = np.polynomial.hermite_e.hermegauss(48)

@@ -18,16 +18,17 @@ def scheduled_wal(sizes: Sequence[float], scheduled_periods: int, periods_per_ye
     slice of that cumulative amount between the sizes of the classes ahead of
     it and its own end, so its principal in period k is the overlap.
     """
-    sizes = np.asarray(sizes, dtype=float)
-    total = sizes.sum()
-    ends = np.cumsum(sizes)
-    starts = ends - sizes
+    widths = np.asarray(sizes, dtype=float)
+    total = widths.sum()
+    ends = np.cumsum(widths)
+    starts = ends - widths
     k = np.arange(0, scheduled_periods + 1, dtype=float)
     paid = total * np.minimum(1.0, k / scheduled_periods)
-    covered = np.clip(paid[None, :] - starts[:, None], 0.0, sizes[:, None])  # [J, N+1] cumulative per class
+    covered = np.clip(paid[None, :] - starts[:, None], 0.0, widths[:, None])  # [J, N+1] cumulative per class
     per_period = np.diff(covered, axis=1)
     times = np.arange(1, scheduled_periods + 1, dtype=float) / periods_per_year
-    return (per_period * times[None, :]).sum(axis=1) / sizes
+    wal: np.ndarray = (per_period * times[None, :]).sum(axis=1) / widths
+    return wal
 
 
 def schedule_wal(target: np.ndarray, sizes: np.ndarray, rated: list[int], periods_per_year: int) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -9,6 +10,45 @@ from django.utils.translation import gettext as _
 from .formatting import cny, num, pct, times
 
 METHODS = ("income", "cost", "market")
+
+
+@dataclass(frozen=True)
+class MethodCell:
+    """One method's value of an asset with its weight, or why it could not apply (value None)."""
+
+    key: str
+    label: str
+    value: str | None
+    reason: str
+    weight: str
+
+
+@dataclass(frozen=True)
+class AssetRow:
+    """One data asset: each method, the indicated value, and whether the methods agree."""
+
+    name: str | None
+    quality: str
+    methods: list[MethodCell]
+    indicated: str
+    agreement: str | None
+    agreement_text: str
+    tone: str
+    discount_rate: str
+    income_share: str
+    history_months: int | None
+    multiple: str
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    """Every data asset behind the deal and the totals by method."""
+
+    assets: list[AssetRow]
+    totals: list[str]
+    total_indicated: str
+    divergent: int
+    labels: list[str]
 
 
 def method_labels() -> dict[str, str]:
@@ -59,7 +99,7 @@ def agreement_text(a: dict[str, Any], labels: dict[str, str]) -> tuple[str, str]
     return _("No method could value this asset."), "bad"
 
 
-def asset_row(a: dict[str, Any], assumptions: dict[str, Any]) -> dict[str, Any]:
+def asset_row(a: dict[str, Any], assumptions: dict[str, Any]) -> AssetRow:
     """One data asset: each method's value or why it could not apply, the weights, the indicated value."""
     labels = method_labels()
     unavailable = a.get("unavailable") or {}
@@ -67,38 +107,38 @@ def asset_row(a: dict[str, Any], assumptions: dict[str, Any]) -> dict[str, Any]:
     methods = []
     for m in METHODS:
         value = a.get(f"{m}_value")
-        methods.append({
-            "key": m,
-            "label": labels[m],
-            "value": cny(value) if value is not None else None,
-            "reason": unavailable_text(m, unavailable[m], assumptions) if value is None and m in unavailable else "",
-            "weight": _weight(weights[m]) if m in weights else "—",
-        })  # fmt: skip
+        methods.append(MethodCell(
+            key=m,
+            label=labels[m],
+            value=cny(value) if value is not None else None,
+            reason=unavailable_text(m, unavailable[m], assumptions) if value is None and m in unavailable else "",
+            weight=_weight(weights[m]) if m in weights else "—",
+        ))  # fmt: skip
     text, tone = agreement_text(a, labels)
     income = (a.get("details") or {}).get("income") or {}
     market = (a.get("details") or {}).get("market") or {}
-    return {
-        "name": a.get("name") or a.get("key"),
-        "quality": num(a.get("quality_coefficient"), 3),
-        "methods": methods,
-        "indicated": cny(a.get("indicated_value")),
-        "agreement": a.get("agreement"),
-        "agreement_text": text,
-        "tone": tone,
-        "discount_rate": pct(a.get("discount_rate")),
-        "income_share": pct(income.get("data_income_share"), 0) if income else "—",
-        "history_months": income.get("history_months") if income else None,
-        "multiple": times(market.get("median_multiple")) if market else "—",
-    }
+    return AssetRow(
+        name=a.get("name") or a.get("key"),
+        quality=num(a.get("quality_coefficient"), 3),
+        methods=methods,
+        indicated=cny(a.get("indicated_value")),
+        agreement=a.get("agreement"),
+        agreement_text=text,
+        tone=tone,
+        discount_rate=pct(a.get("discount_rate")),
+        income_share=pct(income.get("data_income_share"), 0) if income else "—",
+        history_months=income.get("history_months") if income else None,
+        multiple=times(market.get("median_multiple")) if market else "—",
+    )
 
 
-def appraisal(block: dict[str, Any], assumptions: dict[str, Any]) -> dict[str, Any]:
+def appraisal(block: dict[str, Any], assumptions: dict[str, Any]) -> Appraisal:
     """Every data asset behind the deal, and the totals by method."""
     assets = [asset_row(a, assumptions) for a in block.get("assets") or []]
-    return {
-        "assets": assets,
-        "totals": [cny(block.get(f"total_{m}")) for m in METHODS],
-        "total_indicated": cny(block.get("total_indicated")),
-        "divergent": int(block.get("divergent_assets") or 0),
-        "labels": [method_labels()[m] for m in METHODS],
-    }
+    return Appraisal(
+        assets=assets,
+        totals=[cny(block.get(f"total_{m}")) for m in METHODS],
+        total_indicated=cny(block.get("total_indicated")),
+        divergent=int(block.get("divergent_assets") or 0),
+        labels=[method_labels()[m] for m in METHODS],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -32,6 +33,92 @@ CASH_SOURCE_KEYS = (
     ("empowered", False),
     ("other", False),
 )
+
+
+@dataclass(frozen=True)
+class CashSourceRow:
+    """One source of expected collections: what it is, whether it is data cash, its amount and share."""
+
+    key: str
+    label: str
+    help: str
+    data: bool
+    expected: str
+    share: str
+    width: float
+    zero: bool
+
+
+@dataclass(frozen=True)
+class PrincipalShare:
+    """The pool's principal whose cash comes from one source."""
+
+    label: str
+    share: str
+
+
+@dataclass(frozen=True)
+class CashSources:
+    """Where the cash comes from: the data share, the sources with cash, those without, the pool's principal."""
+
+    data_share: str
+    rows: list[CashSourceRow]
+    absent: str
+    bars: list[CashSourceRow]
+    total: str
+    principal: list[PrincipalShare]
+
+
+@dataclass(frozen=True)
+class SupportParty:
+    """The party the senior relies on."""
+
+    provider: str
+    type: str
+    kind: str
+    rating: str
+    inferred: bool  # rated from its default probability, not by an agency
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The senior's coverage with and without support, both ratings, and the verdict on its reliance."""
+
+    debt_service: str
+    without: str
+    without_p5: str
+    with_: str
+    with_p5: str
+    short_in_bad_year: bool
+    capacity: str
+    rating_with: str
+    rating_without: str
+    el_with: str
+    el_without: str
+    notches: int
+    notches_text: str
+    loss_share: str
+    relies: bool
+    relies_on: SupportParty | None
+    verdict: str
+    tone: str
+    collections_to_notes: str
+
+
+@dataclass(frozen=True)
+class Empowerment:
+    """The pool with and without the data's effect, each pair (with, without)."""
+
+    pd: tuple[str, str]
+    pool_loss: tuple[str, str]
+    senior_loss: tuple[str, str]
+    difference: str
+    difference_se: str
+    rating: tuple[str, str]
+    coupon: tuple[str, str]
+    significant: bool
+    saving_text: str
+    tone: str
 
 
 def cash_source_words() -> dict[str, tuple[str, str]]:
@@ -68,7 +155,7 @@ def cash_source_words() -> dict[str, tuple[str, str]]:
     }
 
 
-def cash_sources(block: dict[str, Any] | None) -> dict[str, Any]:
+def cash_sources(block: dict[str, Any] | None) -> CashSources:
     """The data cash share, the expected collections by source, and the pool's principal by each claim's source."""
     block = block or {}
     expected = block.get("expected") or {}
@@ -78,20 +165,20 @@ def cash_sources(block: dict[str, Any] | None) -> dict[str, Any]:
     for key, is_data in CASH_SOURCE_KEYS:
         name, help_text = words[key]
         share = float(shares.get(key) or 0.0)
-        rows.append({"key": key, "label": name, "help": help_text, "data": is_data, "expected": cny(expected.get(key)),
-                     "share": pct(share, 1), "width": share * 100, "zero": not expected.get(key)})  # fmt: skip
+        rows.append(CashSourceRow(key=key, label=name, help=help_text, data=is_data, expected=cny(expected.get(key)),
+                                  share=pct(share, 1), width=share * 100, zero=not expected.get(key)))  # fmt: skip
     principal = [
-        {"label": label(CashSource, key), "share": pct(share, 1)}
+        PrincipalShare(label=label(CashSource, key), share=pct(share, 1))
         for key, share in sorted((block.get("pool_principal_by_cash_source") or {}).items(), key=lambda kv: -kv[1])
     ]
-    return {
-        "data_share": pct(block.get("data_cash_share"), 1),
-        "rows": [r for r in rows if not r["zero"]],
-        "absent": pgettext("list separator", ", ").join(r["label"] for r in rows if r["zero"]),
-        "bars": [r for r in rows if r["width"] > 0],
-        "total": cny(sum(float(v or 0.0) for v in expected.values())),
-        "principal": principal,
-    }
+    return CashSources(
+        data_share=pct(block.get("data_cash_share"), 1),
+        rows=[r for r in rows if not r.zero],
+        absent=pgettext("list separator", ", ").join(r.label for r in rows if r.zero),
+        bars=[r for r in rows if r.width > 0],
+        total=cny(sum(float(v or 0.0) for v in expected.values())),
+        principal=principal,
+    )
 
 
 def coverage_verdict(c: dict[str, Any]) -> tuple[str, str]:
@@ -149,7 +236,7 @@ def coverage_verdict(c: dict[str, Any]) -> tuple[str, str]:
     return _("No outside party supports the senior: its rating stands on the pool's own cash."), "ok"
 
 
-def coverage(c: dict[str, Any] | None, senior: dict[str, Any] | None = None) -> dict[str, Any]:
+def coverage(c: dict[str, Any] | None, senior: dict[str, Any] | None = None) -> Coverage:
     """The senior's coverage with and without support, both ratings, and who it relies on.
 
     `senior` is the senior tranche: when its stand-alone rating is only a
@@ -168,38 +255,38 @@ def coverage(c: dict[str, Any] | None, senior: dict[str, Any] | None = None) -> 
     party = None
     if relies_on:
         stated = relies_on.get("stated_rating")
-        party = {
-            "provider": relies_on.get("provider") or "—",
-            "type": provider_text(relies_on.get("type")),
-            "kind": support_kind_text(relies_on.get("kind")),
-            "rating": rating_text(relies_on.get("rating")),
+        party = SupportParty(
+            provider=relies_on.get("provider") or "—",
+            type=provider_text(relies_on.get("type")),
+            kind=support_kind_text(relies_on.get("kind")),
+            rating=rating_text(relies_on.get("rating")),
             # An unrated provider is read off its default probability: the reader should know it was not rated.
-            "inferred": stated == "NR" and relies_on.get("rating") not in (None, "NR"),
-        }
-    return {
-        "debt_service": cny(c.get("senior_debt_service")),
-        "without": times(c.get("senior_coverage_without_support")),
-        "without_p5": times(c.get("senior_coverage_without_support_p5")),
-        "with": times(c.get("senior_coverage_with_support")),
-        "with_p5": times(c.get("senior_coverage_with_support_p5")),
-        "short_in_bad_year": (c.get("senior_coverage_without_support_p5") or 0.0) < 1.0,
-        "capacity": cny(c.get("support_capacity")),
-        "rating_with": rating_text(c.get("senior_rating_with_support")),
-        "rating_without": rating_text(c.get("senior_rating_without_support")),
-        "el_with": loss_pct(c.get("senior_expected_loss_with_support")),
-        "el_without": loss_pct(c.get("senior_expected_loss_without_support")),
-        "notches": int(c.get("support_notches") or 0),
-        "notches_text": notches_text(int(c.get("support_notches") or 0)),
-        "loss_share": pct(c.get("support_loss_share"), 1),
-        "relies": int(c.get("support_notches") or 0) > 0,
-        "relies_on": party,
-        "verdict": verdict,
-        "tone": tone,
-        "collections_to_notes": times(c.get("collections_to_notes")),
-    }
+            inferred=stated == "NR" and relies_on.get("rating") not in (None, "NR"),
+        )
+    return Coverage(
+        debt_service=cny(c.get("senior_debt_service")),
+        without=times(c.get("senior_coverage_without_support")),
+        without_p5=times(c.get("senior_coverage_without_support_p5")),
+        with_=times(c.get("senior_coverage_with_support")),
+        with_p5=times(c.get("senior_coverage_with_support_p5")),
+        short_in_bad_year=(c.get("senior_coverage_without_support_p5") or 0.0) < 1.0,
+        capacity=cny(c.get("support_capacity")),
+        rating_with=rating_text(c.get("senior_rating_with_support")),
+        rating_without=rating_text(c.get("senior_rating_without_support")),
+        el_with=loss_pct(c.get("senior_expected_loss_with_support")),
+        el_without=loss_pct(c.get("senior_expected_loss_without_support")),
+        notches=int(c.get("support_notches") or 0),
+        notches_text=notches_text(int(c.get("support_notches") or 0)),
+        loss_share=pct(c.get("support_loss_share"), 1),
+        relies=int(c.get("support_notches") or 0) > 0,
+        relies_on=party,
+        verdict=verdict,
+        tone=tone,
+        collections_to_notes=times(c.get("collections_to_notes")),
+    )
 
 
-def empowerment(e: dict[str, Any]) -> dict[str, Any]:
+def empowerment(e: dict[str, Any]) -> Empowerment:
     """The pool with and without the data's effect; the coupon saving only where it is beyond the noise."""
     difference = e["senior_expected_loss_without_data"] - e["senior_expected_loss_with_data"]
     saving = float(e.get("coupon_saving_bps") or 0.0)
@@ -228,18 +315,18 @@ def empowerment(e: dict[str, Any]) -> dict[str, Any]:
             _("The data lowers the senior's expected loss, but not enough to change its coupon."),
             "muted",
         )
-    return {
-        "pd": (pct(e["average_pd_with_data"]), pct(e["average_pd_without_data"])),
-        "pool_loss": (pct(e["pool_expected_loss_with_data"], 3), pct(e["pool_expected_loss_without_data"], 3)),
-        "senior_loss": (
+    return Empowerment(
+        pd=(pct(e["average_pd_with_data"]), pct(e["average_pd_without_data"])),
+        pool_loss=(pct(e["pool_expected_loss_with_data"], 3), pct(e["pool_expected_loss_without_data"], 3)),
+        senior_loss=(
             loss_pct(e["senior_expected_loss_with_data"]),
             loss_pct(e["senior_expected_loss_without_data"]),
         ),
-        "difference": loss_pct(difference),
-        "difference_se": loss_pct(e.get("senior_expected_loss_difference_standard_error")),
-        "rating": (rating_text(e["senior_rating_with_data"]), rating_text(e["senior_rating_without_data"])),
-        "coupon": (pct(e["senior_coupon_with_data"]), pct(e["senior_coupon_without_data"])),
-        "significant": significant,
-        "saving_text": saving_text,
-        "tone": tone,
-    }
+        difference=loss_pct(difference),
+        difference_se=loss_pct(e.get("senior_expected_loss_difference_standard_error")),
+        rating=(rating_text(e["senior_rating_with_data"]), rating_text(e["senior_rating_without_data"])),
+        coupon=(pct(e["senior_coupon_with_data"]), pct(e["senior_coupon_without_data"])),
+        significant=significant,
+        saving_text=saving_text,
+        tone=tone,
+    )

@@ -3,18 +3,52 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypedDict
 
-from django.db.models import Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from origination.models import User
-from origination.selectors import revenue_list_for
-
 from ..choices import DealType
-from ..models import Deal, PoolAsset
 from .formatting import cny, num, pct
+
+
+@dataclass(frozen=True)
+class StabilityPart:
+    """One weighted part of the stability score."""
+
+    label: str
+    score: float
+    score_text: str
+    weight: str
+
+
+@dataclass(frozen=True)
+class Stability:
+    """The revenue stability score, its parts, and the history facts behind them."""
+
+    score: str
+    parts: list[StabilityPart]
+    months: int
+    mean: str
+    cv: str
+    drawdown: str
+    growth: str
+    counterparties: int
+    top1: str
+    top5: str
+    hhi: str
+
+
+class FanChart(TypedDict):
+    """History and projection percentiles on one month axis (json_script serialises it: a dict)."""
+
+    labels: list[str]
+    history: list[float | None]
+    p5: list[float | None]
+    p25: list[float | None]
+    p50: list[float | None]
+    p75: list[float | None]
+    p95: list[float | None]
 
 
 def stability_part_labels() -> dict[str, str]:
@@ -37,30 +71,16 @@ def _add_months(month: dt.date, n: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def deal_revenue_by_month(*, user: User, deal: Deal) -> list[tuple[dt.date, float]]:
-    """Total monthly revenue of the deal's data assets the user may see, oldest first (one query)."""
-    backing = PoolAsset.data_assets.through.objects.filter(poolasset__deal=deal).values("dataasset_id")
-    rows = (
-        revenue_list_for(user)
-        .filter(data_asset_id__in=backing)
-        .values("period")
-        .order_by("period")
-        .annotate(total=Sum("amount"))
-    )
-    return [(row["period"], float(row["total"])) for row in rows]
+def fan_chart(*, result: dict[str, Any], revenue: list[tuple[dt.date, float]], projection_start: dt.date) -> FanChart:
+    """History and projection fan on one month axis; a licence deal's fan starts from the last month of history.
 
-
-def fan_chart(*, result: dict[str, Any], deal: Deal, revenue: list[tuple[dt.date, float]]) -> dict[str, Any]:
-    """History and projection fan on one month axis; a licence deal's fan starts from the last month of history."""
+    Otherwise it starts in the month of `projection_start` (the deal's expected issue date, or today).
+    """
     projection = result["projection"]
     fan = projection.get("percentiles_by_month") or {}
     months = int(projection.get("months") or 0)
     follows = bool(revenue) and result.get("deal_type") == DealType.LICENCE_REVENUE
-    if follows:
-        first = _add_months(revenue[-1][0], 1)
-    else:
-        start = deal.expected_issue_date or timezone.localdate()
-        first = dt.date(start.year, start.month, 1)
+    first = _add_months(revenue[-1][0], 1) if follows else dt.date(projection_start.year, projection_start.month, 1)
     projected = [_add_months(first, k) for k in range(months)]
     axis = sorted({m for m, _v in revenue} | set(projected))
     index = {m: i for i, m in enumerate(axis)}
@@ -76,31 +96,39 @@ def fan_chart(*, result: dict[str, Any], deal: Deal, revenue: list[tuple[dt.date
         if follows:
             values[index[revenue[-1][0]]] = revenue[-1][1]  # the fan opens from the last known month
         series[key] = values
-    return {"labels": [_month_key(m) for m in axis], "history": history, **series}
+    return {
+        "labels": [_month_key(m) for m in axis],
+        "history": history,
+        "p5": series["p5"],
+        "p25": series["p25"],
+        "p50": series["p50"],
+        "p75": series["p75"],
+        "p95": series["p95"],
+    }
 
 
-def stability(history: dict[str, Any]) -> dict[str, Any]:
+def stability(history: dict[str, Any]) -> Stability:
     """The revenue stability score, its weighted parts, and the history facts behind them."""
     labels = stability_part_labels()
     parts = [
-        {
-            "label": labels.get(k, k),
-            "score": v["score"],
-            "score_text": num(v["score"], 0),
-            "weight": pct(v["weight"], 0),
-        }
+        StabilityPart(
+            label=labels.get(k, k),
+            score=v["score"],
+            score_text=num(v["score"], 0),
+            weight=pct(v["weight"], 0),
+        )
         for k, v in history["stability_parts"].items()
     ]
-    return {
-        "score": num(history["stability_score"], 1),
-        "parts": parts,
-        "months": history["months"],
-        "mean": cny(history["mean_monthly"]),
-        "cv": pct(history["coefficient_of_variation"], 1),
-        "drawdown": pct(history["max_drawdown"], 1),
-        "growth": pct(history["organic_annual_growth"], 1),
-        "counterparties": history["counterparties"],
-        "top1": pct(history["top1_share"], 1),
-        "top5": pct(history["top5_share"], 1),
-        "hhi": num(history["hhi"], 3),
-    }
+    return Stability(
+        score=num(history["stability_score"], 1),
+        parts=parts,
+        months=history["months"],
+        mean=cny(history["mean_monthly"]),
+        cv=pct(history["coefficient_of_variation"], 1),
+        drawdown=pct(history["max_drawdown"], 1),
+        growth=pct(history["organic_annual_growth"], 1),
+        counterparties=history["counterparties"],
+        top1=pct(history["top1_share"], 1),
+        top5=pct(history["top5_share"], 1),
+        hhi=num(history["hhi"], 3),
+    )

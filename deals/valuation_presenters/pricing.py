@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -20,6 +21,114 @@ MIN_COMPARABLES_FOR_A_FIT = 3  # deals/valuation/pricing.py fits nothing below t
 STALE_MARKET_DAYS = 30  # market data a month older than the pricing date is worth a remark
 
 
+@dataclass(frozen=True)
+class CouponPart:
+    """One component of a suggested coupon, with its bar's width in percent of the scale."""
+
+    key: str
+    label: str
+    value: str
+    width: float
+
+
+@dataclass(frozen=True)
+class CouponRow:
+    """A class's suggested coupon built up from its parts, where it lands against the band, and why."""
+
+    name: str
+    class_: str
+    senior: bool
+    rating: str
+    wal: str
+    coupon: str
+    structure_coupon: str
+    parts: list[CouponPart]
+    position: str
+    tone: str
+    why: str
+    support: str
+    supported: bool
+
+
+@dataclass(frozen=True)
+class Band:
+    """The 2025 market band, in words and as a bar on the scale (percent)."""
+
+    low: str
+    high: str
+    left: float
+    width: float
+
+
+@dataclass(frozen=True)
+class Coupons:
+    """Every priced class's coupon build-up on one scale with the band, and the market data's date."""
+
+    rows: list[CouponRow]
+    band: Band
+    scale_end: str
+    pricing_date: str
+    market_as_of: str
+    stale_days: int | None
+
+
+@dataclass(frozen=True)
+class ComparableRow:
+    """One issued deal with its spread over the curve on its date."""
+
+    name: str
+    date: str
+    coupon: str
+    benchmark: str
+    spread: str
+    wal: str
+    rating: str
+    support: str
+    excess: str
+    fitted: str
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    """A fitted coefficient of the comparables view."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The comparables' fit and the subject senior's fitted coupon against its build-up."""
+
+    coefficients: list[Coefficient]
+    residual_sd: str
+    fitted_spread: str
+    fitted_coupon: str
+    has_subject: bool
+    build_up: str
+    gap: str
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The subject senior as the fit reads it."""
+
+    rating: str
+    wal: str
+    support: str
+
+
+@dataclass(frozen=True)
+class Comparables:
+    """The issued deals, the fit when there are enough of them, and the subject senior."""
+
+    rows: list[ComparableRow]
+    count: int
+    fit: Fit | None
+    minimum: int
+    subject: Subject | None
+
+
 def coupon_part_labels() -> dict[str, str]:
     """The components of the suggested coupon, in words."""
     return {
@@ -32,7 +141,7 @@ def coupon_part_labels() -> dict[str, str]:
     }
 
 
-def _coupon_why(suggestion: dict[str, Any], parts: list[dict[str, Any]]) -> tuple[str, str, str]:
+def _coupon_why(suggestion: dict[str, Any], parts: list[CouponPart]) -> tuple[str, str, str]:
     """Where a suggested coupon lands against the 2025 band, the badge's tone, and why."""
     low, high = MARKET_BAND_2025
     coupon = suggestion["coupon"]
@@ -45,15 +154,15 @@ def _coupon_why(suggestion: dict[str, Any], parts: list[dict[str, Any]]) -> tupl
         )
     if coupon <= high:
         return _("within the 2025 band"), "ok", _("In line with what 2025's AAA(sf) data-asset seniors paid.")
-    biggest = max((p for p in parts if p["key"] != "benchmark"), key=lambda p: suggestion.get(p["key"]) or 0.0)
+    biggest = max((p for p in parts if p.key != "benchmark"), key=lambda p: suggestion.get(p.key) or 0.0)
     why = _(
         "%(gap)s percentage points above the top of the band; the largest premium over the benchmark is "
         "the %(part)s for %(rating)s (%(value)s)."
     ) % {
         "gap": num((coupon - high) * 100),
-        "part": biggest["label"].lower(),
+        "part": biggest.label.lower(),
         "rating": rating_text(suggestion["rating"]),
-        "value": biggest["value"],
+        "value": biggest.value,
     }
     return _("above the 2025 band"), "warn" if coupon - high <= NEAR_BAND else "bad", why
 
@@ -91,7 +200,7 @@ def _days_between(earlier: str, later: str) -> int | None:
 
 def coupon_rows(
     tranches: list[dict[str, Any]], *, pricing_date: str, market_as_of: str, senior_provider: str | None = None
-) -> dict[str, Any]:
+) -> Coupons:
     """Suggested coupons built up from their parts, on one scale with the 2025 market band, and why each lands where.
 
     The residual class has no suggestion and is left out.
@@ -100,41 +209,41 @@ def coupon_rows(
     priced = [t for t in tranches if t.get("suggested_coupon")]
     scale = max([high, *(t["suggested_coupon"]["coupon"] for t in priced)]) * 1.08
     labels = coupon_part_labels()
-    rows = []
+    rows: list[CouponRow] = []
     for t in priced:
         s = t["suggested_coupon"]
         parts = [
-            {"key": k, "label": labels[k], "value": pct(s.get(k) or 0.0),
-             "width": max(0.0, s.get(k) or 0.0) / scale * 100}
+            CouponPart(key=k, label=labels[k], value=pct(s.get(k) or 0.0),
+                       width=max(0.0, s.get(k) or 0.0) / scale * 100)
             for k in COUPON_PARTS
         ]  # fmt: skip
         position, tone, why = _coupon_why(s, parts)
         senior = t["tranche_class"] == TrancheClass.SENIOR
         rows.append(
-            {
-                "name": t["name"],
-                "class": class_text(t["tranche_class"]),
-                "senior": senior,
-                "rating": rating_text(s["rating"]),
-                "wal": num(s["wal_years"]),
-                "coupon": pct(s["coupon"]),
-                "structure_coupon": pct(t["coupon"]) if t.get("coupon_given") else "—",
-                "parts": parts,
-                "position": position,
-                "tone": tone,
-                "why": why,
-                "support": _support_line(s, senior_provider if senior else None, int(t.get("support_notches") or 0)),
-                "supported": bool(s.get("support_party")),
-            }
+            CouponRow(
+                name=t["name"],
+                class_=class_text(t["tranche_class"]),
+                senior=senior,
+                rating=rating_text(s["rating"]),
+                wal=num(s["wal_years"]),
+                coupon=pct(s["coupon"]),
+                structure_coupon=pct(t["coupon"]) if t.get("coupon_given") else "—",
+                parts=parts,
+                position=position,
+                tone=tone,
+                why=why,
+                support=_support_line(s, senior_provider if senior else None, int(t.get("support_notches") or 0)),
+                supported=bool(s.get("support_party")),
+            )
         )
-    return {
-        "rows": rows,
-        "band": {"low": pct(low), "high": pct(high), "left": low / scale * 100, "width": (high - low) / scale * 100},
-        "scale_end": pct(scale, 1),
-        "pricing_date": pricing_date or "—",
-        "market_as_of": market_as_of or "—",
-        "stale_days": _days_between(market_as_of, pricing_date),
-    }
+    return Coupons(
+        rows=rows,
+        band=Band(low=pct(low), high=pct(high), left=low / scale * 100, width=(high - low) / scale * 100),
+        scale_end=pct(scale, 1),
+        pricing_date=pricing_date or "—",
+        market_as_of=market_as_of or "—",
+        stale_days=_days_between(market_as_of, pricing_date),
+    )
 
 
 def coefficient_label(key: str) -> str:
@@ -148,51 +257,49 @@ def coefficient_label(key: str) -> str:
     return key
 
 
-def comparables(p: dict[str, Any] | None, *, build_up_coupon: float | None) -> dict[str, Any]:
+def comparables(p: dict[str, Any] | None, *, build_up_coupon: float | None) -> Comparables:
     """The issued deals with their spread over the curve on their dates; the fit and the subject's fitted coupon."""
     p = p or {}
     rows = [
-        {
-            "name": c["name"],
-            "date": c.get("issue_date") or "—",
-            "coupon": pct(c.get("coupon")),
-            "benchmark": pct(c.get("benchmark")),
-            "spread": bp(c.get("spread")),
-            "wal": num(c.get("wal_years")),
-            "rating": rating_text(c.get("rating")),
-            "support": provider_text(c.get("support_type")),
-            "excess": bp(c.get("excess_spread"), signed=True),
-            "fitted": bp(c.get("fitted_excess_spread"), signed=True)
-            if c.get("fitted_excess_spread") is not None
-            else "—",
-        }
+        ComparableRow(
+            name=c["name"],
+            date=c.get("issue_date") or "—",
+            coupon=pct(c.get("coupon")),
+            benchmark=pct(c.get("benchmark")),
+            spread=bp(c.get("spread")),
+            wal=num(c.get("wal_years")),
+            rating=rating_text(c.get("rating")),
+            support=provider_text(c.get("support_type")),
+            excess=bp(c.get("excess_spread"), signed=True),
+            fitted=bp(c.get("fitted_excess_spread"), signed=True) if c.get("fitted_excess_spread") is not None else "—",
+        )
         for c in p.get("comparables") or []
     ]
     coefficients = p.get("coefficients")
     subject = p.get("subject") or {}
-    fit = None
+    fit: Fit | None = None
     if coefficients:
-        fit = {
-            "coefficients": [{"label": coefficient_label(k), "value": bp(v, 1, signed=True)}
-                             for k, v in coefficients.items()],  # fmt: skip
-            "residual_sd": bp(p.get("residual_sd"), 1),
-            "fitted_spread": bp(p.get("fitted_spread")),
-            "fitted_coupon": pct(p.get("fitted_coupon")),
-            "has_subject": p.get("fitted_coupon") is not None,
-            "build_up": pct(build_up_coupon),
-            "gap": bp((build_up_coupon - p["fitted_coupon"]) if build_up_coupon is not None and
-                      p.get("fitted_coupon") is not None else None, signed=True),
-        }  # fmt: skip
-    return {
-        "rows": rows,
-        "count": len(rows),
-        "fit": fit,
-        "minimum": MIN_COMPARABLES_FOR_A_FIT,
-        "subject": {
-            "rating": rating_text(subject.get("rating")),
-            "wal": num(subject.get("wal_years")),
-            "support": provider_text(subject.get("support_type")),
-        }
+        fit = Fit(
+            coefficients=[Coefficient(label=coefficient_label(k), value=bp(v, 1, signed=True))
+                          for k, v in coefficients.items()],
+            residual_sd=bp(p.get("residual_sd"), 1),
+            fitted_spread=bp(p.get("fitted_spread")),
+            fitted_coupon=pct(p.get("fitted_coupon")),
+            has_subject=p.get("fitted_coupon") is not None,
+            build_up=pct(build_up_coupon),
+            gap=bp((build_up_coupon - p["fitted_coupon"]) if build_up_coupon is not None and
+                   p.get("fitted_coupon") is not None else None, signed=True),
+        )  # fmt: skip
+    return Comparables(
+        rows=rows,
+        count=len(rows),
+        fit=fit,
+        minimum=MIN_COMPARABLES_FOR_A_FIT,
+        subject=Subject(
+            rating=rating_text(subject.get("rating")),
+            wal=num(subject.get("wal_years")),
+            support=provider_text(subject.get("support_type")),
+        )
         if subject
         else None,
-    }
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -11,6 +12,76 @@ from ..choices import PaydownMode, ResidualRelease
 from .formatting import cny, label, num, pct, shares_of, times
 
 SCHEDULE_MODES = ("target_schedule", "controlled_amortisation")
+
+
+@dataclass(frozen=True)
+class SchedulePoint:
+    """The rated notes' target balance after one payment period."""
+
+    period: int
+    balance: str
+    share: str
+
+
+@dataclass(frozen=True)
+class Structure:
+    """The paydown, the trigger, the residual release and the target schedule, in words."""
+
+    mode: str
+    ratio: str
+    sized: bool
+    trigger: str
+    trigger_text: str
+    controlled: bool
+    controlled_periods: str
+    residual: str
+    residual_text: str
+    rated_notes: str
+    scheduled: str
+    periods_per_year: int
+    schedule: list[SchedulePoint]
+    schedule_note: str
+
+
+@dataclass(frozen=True)
+class Dscr:
+    """The DSCR before any trip and how often the trigger tripped."""
+
+    trigger: str
+    has_trigger: bool
+    window: str
+    p5: str
+    p25: str
+    p50: str
+    below_trigger: str
+    below_one: str
+    tripped: str
+    share_tripped: str
+    periods_before: str
+    periods_after: str
+    has_after: bool
+    top: str
+
+
+class ScheduleChart(TypedDict):
+    """The target schedule chart's data (json_script serialises it: a dict)."""
+
+    labels: list[str]
+    balance: list[float]
+
+
+class HistogramChart(TypedDict):
+    """A DSCR histogram's data: bin labels and each bin's share of path-periods in percent."""
+
+    labels: list[str]
+    share: list[float]
+
+
+class DscrCharts(TypedDict):
+    """The DSCR histograms before and after a trip."""
+
+    dscr: HistogramChart
+    dscr_after: HistogramChart
 
 
 def periods_text(n: int) -> str:
@@ -42,7 +113,7 @@ def residual_text(release: str) -> str:
     }.get(release, release)
 
 
-def structure(s: dict[str, Any] | None, *, periods_per_year: int) -> dict[str, Any]:
+def structure(s: dict[str, Any] | None, *, periods_per_year: int) -> Structure:
     """The paydown, the trigger and the rated notes' target schedule by payment period."""
     s = s or {}
     mode = s.get("mode") or "sequential"
@@ -58,30 +129,30 @@ def structure(s: dict[str, Any] | None, *, periods_per_year: int) -> dict[str, A
             "In this mode the notes take all the cash available; the schedule only sets the instalment the DSCR "
             "test measures."
         )
-    return {
-        "mode": label(PaydownMode, mode),
-        "ratio": times(s.get("structuring_ratio")),
-        "sized": mode == "target_schedule",
-        "trigger": num(s.get("dscr_trigger")) if s.get("dscr_trigger") is not None else _("none"),
-        "trigger_text": trigger_text(
+    return Structure(
+        mode=label(PaydownMode, mode),
+        ratio=times(s.get("structuring_ratio")),
+        sized=mode == "target_schedule",
+        trigger=num(s.get("dscr_trigger")) if s.get("dscr_trigger") is not None else _("none"),
+        trigger_text=trigger_text(
             s.get("dscr_trigger"), int(s.get("trigger_window_periods") or 1), int(s.get("trigger_cure_periods") or 0)
         ),
-        "controlled": mode == "controlled_amortisation",
-        "controlled_periods": periods_text(int(s.get("controlled_amortisation_periods") or 1)),
-        "residual": label(ResidualRelease, s.get("residual_release")),
-        "residual_text": residual_text(s.get("residual_release") or ""),
-        "rated_notes": cny(rated),
-        "scheduled": periods_text(int(s.get("scheduled_periods") or 0)),
-        "periods_per_year": periods_per_year,
-        "schedule": [
-            {"period": k + 1, "balance": cny(b), "share": pct(b / rated, 1) if rated else "—"}
+        controlled=mode == "controlled_amortisation",
+        controlled_periods=periods_text(int(s.get("controlled_amortisation_periods") or 1)),
+        residual=label(ResidualRelease, s.get("residual_release")),
+        residual_text=residual_text(s.get("residual_release") or ""),
+        rated_notes=cny(rated),
+        scheduled=periods_text(int(s.get("scheduled_periods") or 0)),
+        periods_per_year=periods_per_year,
+        schedule=[
+            SchedulePoint(period=k + 1, balance=cny(b), share=pct(b / rated, 1) if rated else "—")
             for k, b in enumerate(balances)
         ],
-        "schedule_note": note,
-    }
+        schedule_note=note,
+    )
 
 
-def schedule_chart(s: dict[str, Any] | None) -> dict[str, Any]:
+def schedule_chart(s: dict[str, Any] | None) -> ScheduleChart:
     """The target balance by payment period for the chart (period 0: the notes issued)."""
     s = s or {}
     balances = s.get("target_balance") or []
@@ -89,7 +160,7 @@ def schedule_chart(s: dict[str, Any] | None) -> dict[str, Any]:
             "balance": [float(s.get("rated_notes") or 0.0), *balances] if balances else []}  # fmt: skip
 
 
-def dscr(d: dict[str, Any] | None) -> dict[str, Any]:
+def dscr(d: dict[str, Any] | None) -> Dscr:
     """The DSCR before any trip (lowest per path, breaches) and what share of periods ran tripped."""
     d = d or {}
     minimum = d.get("minimum_percentiles") or {}
@@ -97,22 +168,22 @@ def dscr(d: dict[str, Any] | None) -> dict[str, Any]:
     edges = (d.get("histogram") or {}).get("edges") or []
     after = sum((d.get("histogram_after_trip") or {}).get("counts") or [])
     before = sum((d.get("histogram") or {}).get("counts") or [])
-    return {
-        "trigger": num(trigger) if trigger is not None else _("none"),
-        "has_trigger": trigger is not None,
-        "window": periods_text(int(d.get("window_periods") or 1)),
-        "p5": num(minimum.get("p5")),
-        "p25": num(minimum.get("p25")),
-        "p50": num(minimum.get("p50")),
-        "below_trigger": pct(d.get("probability_below_trigger"), 1) if trigger is not None else "—",
-        "below_one": pct(d.get("probability_below_one"), 1),
-        "tripped": pct(d.get("probability_trigger_tripped"), 1),
-        "share_tripped": pct(d.get("share_of_periods_tripped"), 1),
-        "periods_before": f"{before:,}",
-        "periods_after": f"{after:,}",
-        "has_after": after > 0,
-        "top": num(edges[-2], 1) if len(edges) >= 2 else "—",
-    }
+    return Dscr(
+        trigger=num(trigger) if trigger is not None else _("none"),
+        has_trigger=trigger is not None,
+        window=periods_text(int(d.get("window_periods") or 1)),
+        p5=num(minimum.get("p5")),
+        p25=num(minimum.get("p25")),
+        p50=num(minimum.get("p50")),
+        below_trigger=pct(d.get("probability_below_trigger"), 1) if trigger is not None else "—",
+        below_one=pct(d.get("probability_below_one"), 1),
+        tripped=pct(d.get("probability_trigger_tripped"), 1),
+        share_tripped=pct(d.get("share_of_periods_tripped"), 1),
+        periods_before=f"{before:,}",
+        periods_after=f"{after:,}",
+        has_after=after > 0,
+        top=num(edges[-2], 1) if len(edges) >= 2 else "—",
+    )
 
 
 def dscr_bin_labels(edges: list[float]) -> list[str]:
@@ -123,7 +194,7 @@ def dscr_bin_labels(edges: list[float]) -> list[str]:
     return labels
 
 
-def dscr_charts(d: dict[str, Any] | None) -> dict[str, Any]:
+def dscr_charts(d: dict[str, Any] | None) -> DscrCharts:
     """The two histograms' data: shares of path-periods before and after a trip, each adding up to 100 unrounded."""
     d = d or {}
     before = d.get("histogram") or {"edges": [], "counts": []}

@@ -218,16 +218,16 @@ def test_results_show_the_history_facts_a_reader_can_check_by_hand(client, value
     response = _page(client, user_a, deal)
     html = response.content.decode()
     # One licensee paying 100,000 CNY every month for 24 months: no variation, no drawdown, all concentration.
-    stability = response.context["results"]["stability"]
-    assert stability["months"] == 24
-    assert stability["cv"] == "0.0 %"
-    assert stability["drawdown"] == "0.0 %"
-    assert stability["top1"] == "100.0 %"
-    assert stability["top5"] == "100.0 %"
-    assert stability["hhi"] == "1.000"
+    stability = response.context["results"].stability
+    assert stability.months == 24
+    assert stability.cv == "0.0 %"
+    assert stability.drawdown == "0.0 %"
+    assert stability.top1 == "100.0 %"
+    assert stability.top5 == "100.0 %"
+    assert stability.hhi == "1.000"
     assert "Revenue stability" in html
     # Quality coefficient: the mean of the asset's six scores (90, 88, 92, 95, 85, 80) / 100 = 0.883.
-    assert response.context["results"]["appraisal"]["assets"][0]["quality"] == "0.883"
+    assert response.context["results"].appraisal.assets[0].quality == "0.883"
     for method in ("Income method", "Cost method", "Market method"):
         assert method in html
     # The fan chart continues the history: 2023-01..2024-12, then projected months from 2025-01.
@@ -257,19 +257,19 @@ def test_results_show_the_history_facts_a_reader_can_check_by_hand(client, value
 def test_each_suggested_coupon_is_shown_as_the_sum_of_its_parts_and_the_residual_gets_none(client, valued_deal, user_a):
     deal, run = valued_deal
     response = _page(client, user_a, deal)
-    rows = response.context["results"]["coupons"]["rows"]
+    rows = response.context["results"].coupons.rows
     priced = [t for t in run.result["tranches"] if t["suggested_coupon"]]
-    assert [r["name"] for r in rows] == [t["name"] for t in priced]
-    assert residual(run.result)["name"] not in [r["name"] for r in rows]  # the residual class is not priced
+    assert [r.name for r in rows] == [t["name"] for t in priced]
+    assert residual(run.result)["name"] not in [r.name for r in rows]  # the residual class is not priced
     for row, tranche in zip(rows, priced, strict=True):
         parts = tranche["suggested_coupon"]
         total = sum(parts[k] for k in ("benchmark", "rating_spread", "liquidity_premium", "tenor_premium",
                                        "support_premium", "legal_premium"))  # fmt: skip
         assert total == pytest.approx(parts["coupon"], abs=1e-12)
-        assert row["coupon"] == _pct(parts["coupon"])
-        assert [p["label"] for p in row["parts"]][4] == "Support premium"
+        assert row.coupon == _pct(parts["coupon"])
+        assert [p.label for p in row.parts][4] == "Support premium"
         expected = "above" if parts["coupon"] > 0.0258 else "below" if parts["coupon"] < 0.0185 else "within"
-        assert expected in row["position"]
+        assert expected in row.position
     html = response.content.decode()
     # The benchmark's market date and the pricing date, both as stored.
     market = text_of(html, "data-market-date")

@@ -1,4 +1,4 @@
-"""Pages of the originator side and the role home page."""
+"""Pages of the originator side (the role home page is config/views.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, F, Prefetch
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,13 +19,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from deals.choices import DealStatus
-from deals.models import Tranche
-from deals.selectors import deal_list_for, deal_status_counts_for, pledge_list_for
-from investors.selectors import investor_list_for
+from deals.selectors import deal_list_for, pledge_list_for
 
 from . import services
-from .choices import RightType, Role
+from .choices import RightType
 from .errors import DomainError
 from .forms import DataAssetForm, RevenueUploadForm, RightRevocationForm
 from .models import DataAsset, DataRight, RevenueImport, User
@@ -41,15 +38,6 @@ from .selectors import (
 
 # A right that expires within this many days is flagged before it actually lapses.
 RIGHT_EXPIRY_WARNING_DAYS = 180
-# States in which a deal is on the market for investors (issued deals are on the market page).
-ON_MARKET_STATES = (DealStatus.PUBLISHED, DealStatus.BOOK_BUILDING)
-# States in which the arranger has the next move.
-ARRANGER_ACTION_STATES = (
-    DealStatus.COMPLIANCE_APPROVED,
-    DealStatus.VALUED,
-    DealStatus.PUBLISHED,
-    DealStatus.BOOK_BUILDING,
-)
 
 
 def percent(value: Decimal | None) -> Decimal | None:
@@ -62,103 +50,6 @@ def percent(value: Decimal | None) -> Decimal | None:
 def money(value: Decimal) -> str:
     """An amount in CNY with thousands separators and two decimals (1,234,567.50) in every language."""
     return f"{value:,.2f}"
-
-
-def _senior_tranches() -> Prefetch:
-    return Prefetch("tranches", queryset=Tranche.objects.order_by("payment_priority"))
-
-
-def _with_senior_terms(deals: list[Any]) -> list[Any]:
-    """Attach the first-priority tranche's coupon (%) and rating to each deal, from prefetched tranches."""
-    for deal in deals:
-        tranches = list(deal.tranches.all())
-        first = tranches[0] if tranches else None
-        deal.senior_coupon_pct = percent(first.coupon) if first else None
-        deal.senior_rating = first.get_target_rating_display() if first else ""
-    return deals
-
-
-def _originator_home(user: User) -> dict[str, Any]:
-    deals = list(deal_list_for(user).order_by("-updated_at"))
-    assets = data_asset_list_for(user).annotate(revenue_months=Count("revenue_records__period", distinct=True))
-    return {"deals": deals, "assets": list(assets), "editable_states": [DealStatus.DRAFT, DealStatus.CHANGES_REQUESTED]}
-
-
-def _compliance_home(user: User) -> dict[str, Any]:
-    queue = list(
-        deal_list_for(user)
-        .filter(status__in=[DealStatus.SUBMITTED, DealStatus.IN_REVIEW])
-        .order_by(F("status_changed_at").asc(nulls_first=True), "created_at", "pk")
-    )
-    counts = deal_status_counts_for(user)
-    from deals.compliance.presenters import fact_findings_for
-
-    return {
-        "queue": queue,
-        "fact_findings": fact_findings_for(user),
-        "decided": [
-            (status, counts.get(status.value, 0))
-            for status in (DealStatus.CHANGES_REQUESTED, DealStatus.REJECTED, DealStatus.COMPLIANCE_APPROVED)
-        ],
-    }
-
-
-def _investor_home(user: User) -> dict[str, Any]:
-    # Imported here: investors.views imports `percent` from this module.
-    from investors.views import risk_profile_display
-
-    institution = investor_list_for(user).first()
-    profile, deal_types = risk_profile_display(institution)
-    products = _with_senior_terms(
-        list(
-            deal_list_for(user)
-            .filter(status__in=ON_MARKET_STATES)
-            .prefetch_related(_senior_tranches())
-            .order_by("-status_changed_at", "-pk")
-        )
-    )
-    from investors.selectors import match_list_for
-
-    matches = match_list_for(user)
-    match_counts = {
-        "suitable": matches.filter(eligible=True).count(),
-        "top": list(matches.filter(eligible=True).order_by("-score", "tranche_id")[:5]),
-    }
-    return {
-        "institution": institution,
-        "profile": profile,
-        "allowed_deal_types": deal_types,
-        "products": products,
-        "matches": match_counts,
-    }
-
-
-def _arranger_home(user: User) -> dict[str, Any]:
-    counts = deal_status_counts_for(user)
-    states = [(status, counts.get(status.value, 0)) for status in DealStatus]
-    to_do = list(
-        deal_list_for(user)
-        .filter(status__in=ARRANGER_ACTION_STATES)
-        .order_by(F("status_changed_at").asc(nulls_first=True))
-    )
-    return {"states": states, "total": sum(counts.values()), "to_do": to_do}
-
-
-_HOME_CONTEXT = {
-    Role.ORIGINATOR: _originator_home,
-    Role.COMPLIANCE: _compliance_home,
-    Role.INVESTOR: _investor_home,
-    Role.ARRANGER: _arranger_home,
-}
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The home page of the signed-in user's role: what that role works on."""
-    user = request.user
-    build = _HOME_CONTEXT.get(user.role)
-    context = build(user) if build else {}
-    return render(request, "home.html", {"role": user.role, **context})
 
 
 def _asset_or_404(user: User, pk: int) -> DataAsset:

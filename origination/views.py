@@ -19,14 +19,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from deals.selectors import deal_list_for, pledge_list_for
-
 from . import services
+from .asset_hooks import deal_facts_context, fact_changes_told, revenue_in_use_reason
 from .choices import RightType
 from .errors import DomainError
 from .forms import DataAssetForm, RevenueUploadForm, RightRevocationForm
 from .models import DataAsset, DataRight, RevenueImport, User
-from .revenue_undo import revenue_import_undo, revenue_imports_in_use_reason
+from .revenue_undo import revenue_import_undo
 from .selectors import (
     data_asset_get_for,
     data_asset_list_for,
@@ -80,12 +79,6 @@ def _may_manage(user: User, asset: DataAsset) -> bool:
     return rules.test_rule("origination.manage_originator_data", user, asset.originator)
 
 
-def _frozen_deals(user: User, asset: DataAsset) -> list[Any]:
-    from deals.facts import frozen_deals_backed_by
-
-    return frozen_deals_backed_by(data_asset_id=asset.pk, visible=deal_list_for(user))
-
-
 def _rights_by_type(user: User, asset: DataAsset) -> list[dict[str, Any]]:
     """The three separated rights, in their fixed order, with the registrations recorded for each (may be none)."""
     today = timezone.localdate()
@@ -111,12 +104,10 @@ def data_asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {"label": DataAsset._meta.get_field(field).verbose_name, "value": getattr(asset, field)}
         for field in DataAsset.QUALITY_FIELDS
     ]
-    pledges = pledge_list_for(user).filter(data_asset=asset).select_related("deal").order_by("-created_at")
     context = {
         "asset": asset,
         "scores": scores,
         "rights_by_type": _rights_by_type(user, asset),
-        "pledges": list(pledges),
         "monthly": monthly,
         "chart_data": {"labels": [month for month, _total in monthly], "values": [total for _m, total in monthly]},
         "revenue_total_display": money(sum((Decimal(str(total)) for _m, total in monthly), Decimal("0"))),
@@ -125,8 +116,9 @@ def data_asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_upload": _may_upload_revenue(user, asset),
         **_revenue_imports_context(user, asset),
         "may_manage": _may_manage(user, asset),
-        "frozen_deals": _frozen_deals(user, asset),
         "revocation_form": RightRevocationForm(),
+        # The deals the asset backs (the warning before a change) and its pledges: origination/asset_hooks.py.
+        **deal_facts_context(user=user, data_asset=asset),
     }
     return render(request, "origination/data_asset_detail.html", context)
 
@@ -135,15 +127,13 @@ def _revenue_imports_context(user: User, asset: DataAsset) -> dict[str, Any]:
     """The asset's imports the user may see, whether the user may undo them, and why not any more."""
     imports = list(revenue_import_list_for(user).filter(data_asset=asset))
     may_undo = bool(imports) and rules.test_rule("origination.undo_revenue_import", user, asset)
-    in_use = revenue_imports_in_use_reason(actor=user, data_asset=asset) if may_undo else ""
+    in_use = revenue_in_use_reason(actor=user, data_asset=asset) if may_undo else ""
     return {"revenue_imports": imports, "may_undo_imports": may_undo, "imports_in_use": in_use}
 
 
 def _after_fact_change(request: HttpRequest, asset: DataAsset, since: datetime.datetime, done: str) -> None:
     """Say what was saved and what it did to the deals the asset backs (docs/frozen_facts.md)."""
-    from deals.facts import fact_change_summary, fact_changes_made
-
-    consequences = fact_change_summary(fact_changes_made(data_asset_id=asset.pk, actor=request.user, since=since))
+    consequences = fact_changes_told(data_asset_id=asset.pk, actor=request.user, since=since)
     messages.success(request, f"{done} {consequences}".strip())
 
 
@@ -171,7 +161,7 @@ def data_asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
             _after_fact_change(request, asset, since, _("Data asset saved."))
             return redirect("data_asset_detail", pk=asset.pk)
     status = 400 if request.method == "POST" else 200
-    context = {"asset": asset, "form": form, "frozen_deals": _frozen_deals(user, asset)}
+    context = {"asset": asset, "form": form, **deal_facts_context(user=user, data_asset=asset)}
     return render(request, "origination/data_asset_form.html", context, status=status)
 
 

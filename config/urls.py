@@ -7,8 +7,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from origination import views
 from origination.forms import ThrottledAuthenticationForm
+
+from . import views
 
 # Redoc's bundle inserts its styles and starts its search worker from a blob: at run time.
 _REDOC_POLICY = {"style-src": [UNSAFE_INLINE], "worker-src": ["blob:"]}

@@ -9,9 +9,12 @@ changes requested), the review reopened (in review up to book building), or a
 finding raised for compliance and a notice for the deal's investors (issued).
 Deleting a fact a frozen deal relies on is refused; a right is revoked instead.
 
-The writers (origination.services, deals.services) call, inside their
-transaction: `lock_deals_backed_by` before locking the changed row (deals first,
-as every write of a deal), then `fact_change_record` after the change.
+The writers call, inside their transaction: `lock_deals_backed_by` before
+locking the changed row (deals first, as every write of a deal), then
+`fact_change_record` after the change. deals.services calls them directly;
+origination.services, which imports no deal, fires the hook
+`data_asset_facts_changing` (origination/asset_hooks.py) whose handler
+(deals/asset_hooks.py) does the same.
 """
 
 from __future__ import annotations

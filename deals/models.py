@@ -520,5 +520,16 @@ class ValuationRun(JobRun):
         verbose_name_plural = _("valuation runs")
 
 
-# The compliance review's models live in their own package and are registered in this app.
-from .compliance.models import *  # noqa: E402, F403
+# The compliance review's models live in their own package and are registered in this app: imported by name, as
+# the app's models module must load them (deals.compliance.models imports only choices, never this module).
+from .compliance.models import (  # noqa: E402, F401
+    AutomaticFinding,
+    ChecklistTemplate,
+    ChecklistTemplateItem,
+    ComplianceReview,
+    Evidence,
+    FactChange,
+    ItemAnswer,
+    ItemAssessment,
+    ReviewItem,
+)

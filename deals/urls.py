@@ -41,5 +41,6 @@ urlpatterns = [
         name="deal_valuation_csv",
     ),
     path("market/", views.market, name="market"),
+    path("market-data/", include("deals.market_data_urls")),
     path("", include("deals.compliance.urls")),
 ]

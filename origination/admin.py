@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from .asset_hooks import facts_watched
 from .forms import ThrottledAdminAuthenticationForm
 from .models import DataAsset, DataRight, Originator, RevenueImport, RevenueRecord, User
 
@@ -37,12 +38,7 @@ def backs_submitted_deal(asset: DataAsset | None) -> bool:
     which version the change and tell each deal (docs/frozen_facts.md)."""
     if asset is None or asset.pk is None:
         return False
-    from deals.choices import FACT_CHANGE_RECORDED_STATES
-    from deals.facts import deal_ids_backed_by
-    from deals.models import Deal
-
-    ids = deal_ids_backed_by(data_asset_id=asset.pk)
-    return Deal.objects.filter(pk__in=ids, status__in=FACT_CHANGE_RECORDED_STATES).exists()
+    return facts_watched(data_asset_id=asset.pk)
 
 
 class DataRightInline(admin.TabularInline):

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
-from deals.choices import PUBLIC_STATES
-
+from .asset_hooks import data_asset_visibility, originator_visibility, visible_through
 from .models import DataAsset, DataRight, Originator, RevenueImport, RevenueRecord, User
 
 
@@ -22,7 +21,9 @@ def originator_list_for(user: User) -> QuerySet[Originator]:
     if user.is_originator:
         return qs.filter(pk=user.originator_id)
     if user.is_investor:
-        return qs.filter(deals__status__in=PUBLIC_STATES).distinct()
+        # The issuers of the deals on the market (deals answers: origination/asset_hooks.py).
+        seen = visible_through(originator_visibility, user)
+        return qs.filter(seen) if seen is not None else qs.none()
     return qs.none()
 
 
@@ -35,12 +36,9 @@ def data_asset_list_for(user: User) -> QuerySet[DataAsset]:
         return qs
     if user.is_originator:
         return qs.filter(originator_id=user.originator_id)
-    from deals.models import PoolAsset
-    from deals.selectors import deal_list_for
-
-    # Through the deals the user may see, so assets follow exactly the deal scoping rules.
-    backing = PoolAsset.objects.filter(data_assets=OuterRef("pk"), deal__in=deal_list_for(user).values("pk"))
-    return qs.filter(Exists(backing))
+    # Through the deals the user may see, so assets follow exactly the deal scoping rules (origination/asset_hooks.py).
+    seen = visible_through(data_asset_visibility, user)
+    return qs.filter(seen) if seen is not None else qs.none()
 
 
 def data_asset_get_for(user: User, pk: int) -> DataAsset:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .asset_hooks import facts_watchers
 from .errors import ConflictError, DomainError
 from .models import DataAsset, DataRight, Originator, User
 
@@ -81,27 +82,26 @@ def data_asset_update(*, actor: User, data_asset: DataAsset, **fields: Any) -> D
 
     When the asset backs a submitted deal, the change is a new version, an audit
     event on every deal it backs, and reopens their review or, after issue,
-    raises a finding (deals.facts; docs/frozen_facts.md).
+    raises a finding (told through origination/asset_hooks.py; docs/frozen_facts.md).
     """
-    from deals import facts  # deals builds on this app: imported when used
-    from deals.audit import change_reason
-
     ensure_owns_originator(actor=actor, originator=data_asset.originator)
     with transaction.atomic():
-        deals = facts.lock_deals_backed_by(data_asset_id=data_asset.pk)
+        watchers = facts_watchers(data_asset_id=data_asset.pk)  # what relies on the asset is locked first
         asset = DataAsset.objects.select_for_update().get(pk=data_asset.pk)
         name_before = asset.name
         changes = _apply_fields(asset, fields)
         if changes:
             version = _save_version(asset, actor=actor, change="data_asset_changed")
-            facts.fact_change_record(
-                deals=deals,
-                actor=actor,
-                action="data_asset_changed",
-                reason=change_reason(part=asset, name=name_before, changes=changes),
-                data_asset_id=asset.pk,
-                version=version,
-            )
+            for watcher in watchers:
+                watcher.record(
+                    actor=actor,
+                    action="data_asset_changed",
+                    data_asset_id=asset.pk,
+                    part=asset,
+                    name=name_before,
+                    changes=changes,
+                    version=version,
+                )
     return asset
 
 
@@ -109,19 +109,14 @@ def data_asset_update(*, actor: User, data_asset: DataAsset, **fields: Any) -> D
 _REVOCATION_FIELDS = frozenset({"revoked_at", "revocation_reason"})
 
 
-def _right_reason(right: DataRight, asset_name: str, **extra: Any) -> str:
-    from deals.audit import change_reason
-
-    return change_reason(
-        part=right, name=asset_name, right_type=right.right_type, certificate_no=right.certificate_no, **extra
-    )
+def _right_details(right: DataRight) -> dict[str, Any]:
+    """What names a right in the record of its change, beside its id and its asset's name."""
+    return {"right_type": right.right_type, "certificate_no": right.certificate_no}
 
 
 def data_right_create(*, actor: User, data_asset: DataAsset, **fields: Any) -> DataRight:
     """Record one of the three data rights of an asset, with its registration (a change to the facts of the
     submitted deals the asset backs: docs/frozen_facts.md)."""
-    from deals import facts
-
     ensure_owns_originator(actor=actor, originator=data_asset.originator)
     refused = sorted(_REVOCATION_FIELDS.intersection(fields))
     if refused:
@@ -132,18 +127,20 @@ def data_right_create(*, actor: User, data_asset: DataAsset, **fields: Any) -> D
             fields={name: _("This field cannot be set here.") for name in refused},
         )
     with transaction.atomic():
-        deals = facts.lock_deals_backed_by(data_asset_id=data_asset.pk)
+        watchers = facts_watchers(data_asset_id=data_asset.pk)
         right = DataRight(data_asset=data_asset, **fields)
         full_clean_or_raise(right)
         version = _save_version(right, actor=actor, change="data_right_added")
-        facts.fact_change_record(
-            deals=deals,
-            actor=actor,
-            action="data_right_added",
-            reason=_right_reason(right, data_asset.name),
-            data_asset_id=data_asset.pk,
-            version=version,
-        )
+        for watcher in watchers:
+            watcher.record(
+                actor=actor,
+                action="data_right_added",
+                data_asset_id=data_asset.pk,
+                part=right,
+                name=data_asset.name,
+                version=version,
+                **_right_details(right),
+            )
     return right
 
 
@@ -157,30 +154,33 @@ def _right_label(right: DataRight) -> str:
 
 def data_right_delete(*, actor: User, data_right: DataRight) -> None:
     """Remove a data right recorded in error; refused (409) while a submitted deal relies on it: revoke it instead."""
-    from deals import facts
-
     ensure_owns_originator(actor=actor, originator=data_right.data_asset.originator)
     with transaction.atomic():
-        deals = facts.lock_deals_backed_by(data_asset_id=data_right.data_asset_id)
+        watchers = facts_watchers(data_asset_id=data_right.data_asset_id)
         right = DataRight.objects.select_for_update().select_related("data_asset").get(pk=data_right.pk)
-        facts.ensure_deletable(
-            deals=deals,
-            what=_right_label(right),
-            instead=_(
-                "Revoke it instead: the registration stays on record, and the review of each deal is reopened "
-                "(or, once issued, a finding is raised)."
-            ),
-            code="right_backs_submitted_deal",
-        )
-        reason = _right_reason(right, right.data_asset.name)
-        asset_id = right.data_asset_id
+        for watcher in watchers:
+            watcher.refuse_deletion(
+                what=_right_label(right),
+                instead=_(
+                    "Revoke it instead: the registration stays on record, and the review of each deal is reopened "
+                    "(or, once issued, a finding is raised)."
+                ),
+                code="right_backs_submitted_deal",
+            )
+        # Only deals sent back for changes remain here: the removal is recorded for their next review, in the same
+        # transaction as the removal and while the row still has its id.
+        for watcher in watchers:
+            watcher.record(
+                actor=actor,
+                action="data_right_removed",
+                data_asset_id=right.data_asset_id,
+                part=right,
+                name=right.data_asset.name,
+                **_right_details(right),
+            )
         right._history_user = actor
         right._change_reason = "data_right_removed"
         right.delete()
-        # Only deals sent back for changes remain here: the removal is recorded for their next review.
-        facts.fact_change_record(
-            deals=deals, actor=actor, action="data_right_removed", reason=reason, data_asset_id=asset_id
-        )
 
 
 def data_right_revoke(*, actor: User, data_right: DataRight, reason: str) -> DataRight:
@@ -190,8 +190,6 @@ def data_right_revoke(*, actor: User, data_right: DataRight, reason: str) -> Dat
     audit event on each deal, and their review reopened or, after issue, a
     finding raised (docs/frozen_facts.md).
     """
-    from deals import facts
-
     ensure_owns_originator(actor=actor, originator=data_right.data_asset.originator)
     reason = (reason or "").strip()
     if not reason:
@@ -199,7 +197,7 @@ def data_right_revoke(*, actor: User, data_right: DataRight, reason: str) -> Dat
             "reason_required", _("Give a reason."), fields={"reason": _("Say why the registration is revoked.")}
         )
     with transaction.atomic():
-        deals = facts.lock_deals_backed_by(data_asset_id=data_right.data_asset_id)
+        watchers = facts_watchers(data_asset_id=data_right.data_asset_id)
         right = DataRight.objects.select_for_update().select_related("data_asset").get(pk=data_right.pk)
         if right.is_revoked:
             raise ConflictError(
@@ -211,14 +209,17 @@ def data_right_revoke(*, actor: User, data_right: DataRight, reason: str) -> Dat
         right.revocation_reason = reason
         full_clean_or_raise(right)
         version = _save_version(right, actor=actor, change="data_right_revoked")
-        facts.fact_change_record(
-            deals=deals,
-            actor=actor,
-            action="data_right_revoked",
-            reason=_right_reason(right, right.data_asset.name, reason=reason),
-            data_asset_id=right.data_asset_id,
-            version=version,
-        )
+        for watcher in watchers:
+            watcher.record(
+                actor=actor,
+                action="data_right_revoked",
+                data_asset_id=right.data_asset_id,
+                part=right,
+                name=right.data_asset.name,
+                version=version,
+                reason=reason,
+                **_right_details(right),
+            )
     return right
 
 

@@ -1,6 +1,6 @@
 """Pages of the originator side."""
 
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
@@ -16,5 +16,4 @@ urlpatterns = [
     path("data-assets/<int:pk>/edit/", views.data_asset_edit, name="data_asset_edit"),
     path("data-assets/<int:pk>/rights/<int:right_pk>/remove/", views.data_right_remove, name="data_right_remove"),
     path("data-assets/<int:pk>/rights/<int:right_pk>/revoke/", views.data_right_revoke, name="data_right_revoke"),
-    path("market-data/", include("deals.market_data_urls")),
 ]

@@ -1,4 +1,4 @@
-"""Pages of the originator side and the role home page."""
+"""Pages of the originator side (the role home page is config/views.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, F, Prefetch
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,18 +19,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from deals.choices import DealStatus
-from deals.models import Tranche
-from deals.selectors import deal_list_for, deal_status_counts_for, pledge_list_for
-from investors.selectors import investor_list_for
-from investors.views import risk_profile_display
-
 from . import services
-from .choices import RightType, Role
+from .asset_hooks import deal_facts_context, fact_changes_told, revenue_in_use_reason
+from .choices import RightType
 from .errors import DomainError
 from .forms import DataAssetForm, RevenueUploadForm, RightRevocationForm
 from .models import DataAsset, DataRight, RevenueImport, User
-from .revenue_undo import revenue_import_undo, revenue_imports_in_use_reason
+from .revenue_undo import revenue_import_undo
 from .selectors import (
     data_asset_get_for,
     data_asset_list_for,
@@ -42,109 +37,8 @@ from .selectors import (
 
 # A right that expires within this many days is flagged before it actually lapses.
 RIGHT_EXPIRY_WARNING_DAYS = 180
-# States in which a deal is on the market for investors (issued deals are on the market page).
-ON_MARKET_STATES = (DealStatus.PUBLISHED, DealStatus.BOOK_BUILDING)
-# States in which the arranger has the next move.
-ARRANGER_ACTION_STATES = (
-    DealStatus.COMPLIANCE_APPROVED,
-    DealStatus.VALUED,
-    DealStatus.PUBLISHED,
-    DealStatus.BOOK_BUILDING,
-)
 
 
-def _senior_tranches() -> Prefetch:
-    return Prefetch("tranches", queryset=Tranche.objects.order_by("payment_priority"))
-
-
-def _with_senior_terms(deals: list[Any]) -> list[Any]:
-    """Attach the first-priority tranche's coupon (a fraction) and rating to each deal, from prefetched tranches."""
-    for deal in deals:
-        tranches = list(deal.tranches.all())
-        first = tranches[0] if tranches else None
-        deal.senior_coupon = first.coupon if first else None
-        deal.senior_rating = first.get_target_rating_display() if first else ""
-    return deals
-
-
-def _originator_home(user: User) -> dict[str, Any]:
-    deals = list(deal_list_for(user).order_by("-updated_at"))
-    assets = data_asset_list_for(user).annotate(revenue_months=Count("revenue_records__period", distinct=True))
-    return {"deals": deals, "assets": list(assets), "editable_states": [DealStatus.DRAFT, DealStatus.CHANGES_REQUESTED]}
-
-
-def _compliance_home(user: User) -> dict[str, Any]:
-    queue = list(
-        deal_list_for(user)
-        .filter(status__in=[DealStatus.SUBMITTED, DealStatus.IN_REVIEW])
-        .order_by(F("status_changed_at").asc(nulls_first=True), "created_at", "pk")
-    )
-    counts = deal_status_counts_for(user)
-    from deals.compliance.presenters import fact_findings_for
-
-    return {
-        "queue": queue,
-        "fact_findings": fact_findings_for(user),
-        "decided": [
-            (status, counts.get(status.value, 0))
-            for status in (DealStatus.CHANGES_REQUESTED, DealStatus.REJECTED, DealStatus.COMPLIANCE_APPROVED)
-        ],
-    }
-
-
-def _investor_home(user: User) -> dict[str, Any]:
-    institution = investor_list_for(user).first()
-    profile, deal_types = risk_profile_display(institution)
-    products = _with_senior_terms(
-        list(
-            deal_list_for(user)
-            .filter(status__in=ON_MARKET_STATES)
-            .prefetch_related(_senior_tranches())
-            .order_by("-status_changed_at", "-pk")
-        )
-    )
-    from investors.selectors import match_list_for
-
-    matches = match_list_for(user)
-    match_counts = {
-        "suitable": matches.filter(eligible=True).count(),
-        "top": list(matches.filter(eligible=True).order_by("-score", "tranche_id")[:5]),
-    }
-    return {
-        "institution": institution,
-        "profile": profile,
-        "allowed_deal_types": deal_types,
-        "products": products,
-        "matches": match_counts,
-    }
-
-
-def _arranger_home(user: User) -> dict[str, Any]:
-    counts = deal_status_counts_for(user)
-    states = [(status, counts.get(status.value, 0)) for status in DealStatus]
-    to_do = list(
-        deal_list_for(user)
-        .filter(status__in=ARRANGER_ACTION_STATES)
-        .order_by(F("status_changed_at").asc(nulls_first=True))
-    )
-    return {"states": states, "total": sum(counts.values()), "to_do": to_do}
-
-
-_HOME_CONTEXT = {
-    Role.ORIGINATOR: _originator_home,
-    Role.COMPLIANCE: _compliance_home,
-    Role.INVESTOR: _investor_home,
-    Role.ARRANGER: _arranger_home,
-}
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The home page of the signed-in user's role: what that role works on."""
-    user = request.user
-    build = _HOME_CONTEXT.get(user.role)
-    context = build(user) if build else {}
-    return render(request, "home.html", {"role": user.role, **context})
 
 
 def _asset_or_404(user: User, pk: int) -> DataAsset:
@@ -175,12 +69,6 @@ def _may_manage(user: User, asset: DataAsset) -> bool:
     return rules.test_rule("origination.manage_originator_data", user, asset.originator)
 
 
-def _frozen_deals(user: User, asset: DataAsset) -> list[Any]:
-    from deals.facts import frozen_deals_backed_by
-
-    return frozen_deals_backed_by(data_asset_id=asset.pk, visible=deal_list_for(user))
-
-
 def _rights_by_type(user: User, asset: DataAsset) -> list[dict[str, Any]]:
     """The three separated rights, in their fixed order, with the registrations recorded for each (may be none)."""
     today = timezone.localdate()
@@ -206,12 +94,10 @@ def data_asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {"label": DataAsset._meta.get_field(field).verbose_name, "value": getattr(asset, field)}
         for field in DataAsset.QUALITY_FIELDS
     ]
-    pledges = pledge_list_for(user).filter(data_asset=asset).select_related("deal").order_by("-created_at")
     context = {
         "asset": asset,
         "scores": scores,
         "rights_by_type": _rights_by_type(user, asset),
-        "pledges": list(pledges),
         "monthly": monthly,
         "chart_data": {"labels": [month for month, _total in monthly], "values": [total for _m, total in monthly]},
         "revenue_total": sum((Decimal(str(total)) for _m, total in monthly), Decimal("0")),
@@ -220,8 +106,9 @@ def data_asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_upload": _may_upload_revenue(user, asset),
         **_revenue_imports_context(user, asset),
         "may_manage": _may_manage(user, asset),
-        "frozen_deals": _frozen_deals(user, asset),
         "revocation_form": RightRevocationForm(),
+        # The deals the asset backs (the warning before a change) and its pledges: origination/asset_hooks.py.
+        **deal_facts_context(user=user, data_asset=asset),
     }
     return render(request, "origination/data_asset_detail.html", context)
 
@@ -230,15 +117,13 @@ def _revenue_imports_context(user: User, asset: DataAsset) -> dict[str, Any]:
     """The asset's imports the user may see, whether the user may undo them, and why not any more."""
     imports = list(revenue_import_list_for(user).filter(data_asset=asset))
     may_undo = bool(imports) and rules.test_rule("origination.undo_revenue_import", user, asset)
-    in_use = revenue_imports_in_use_reason(actor=user, data_asset=asset) if may_undo else ""
+    in_use = revenue_in_use_reason(actor=user, data_asset=asset) if may_undo else ""
     return {"revenue_imports": imports, "may_undo_imports": may_undo, "imports_in_use": in_use}
 
 
 def _after_fact_change(request: HttpRequest, asset: DataAsset, since: datetime.datetime, done: str) -> None:
     """Say what was saved and what it did to the deals the asset backs (docs/frozen_facts.md)."""
-    from deals.facts import fact_change_summary, fact_changes_made
-
-    consequences = fact_change_summary(fact_changes_made(data_asset_id=asset.pk, actor=request.user, since=since))
+    consequences = fact_changes_told(data_asset_id=asset.pk, actor=request.user, since=since)
     messages.success(request, f"{done} {consequences}".strip())
 
 
@@ -266,7 +151,7 @@ def data_asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
             _after_fact_change(request, asset, since, _("Data asset saved."))
             return redirect("data_asset_detail", pk=asset.pk)
     status = 400 if request.method == "POST" else 200
-    context = {"asset": asset, "form": form, "frozen_deals": _frozen_deals(user, asset)}
+    context = {"asset": asset, "form": form, **deal_facts_context(user=user, data_asset=asset)}
     return render(request, "origination/data_asset_form.html", context, status=status)
 
 

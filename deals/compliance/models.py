@@ -8,8 +8,11 @@ assessments are append-only: replacing one keeps the earlier version.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from deals.choices import DealType
 
 from .choices import (
+    CLOSED_OUTCOMES,
     ChecklistSection,
     EvidenceStatus,
     FactChangeOutcome,
@@ -25,18 +29,6 @@ from .choices import (
     Responder,
     Severity,
 )
-
-__all__ = [
-    "AutomaticFinding",
-    "ChecklistTemplate",
-    "ChecklistTemplateItem",
-    "ComplianceReview",
-    "Evidence",
-    "FactChange",
-    "ItemAnswer",
-    "ItemAssessment",
-    "ReviewItem",
-]
 
 
 def chinese_active() -> bool:
@@ -126,6 +118,38 @@ class ChecklistTemplateItem(_Bilingual, models.Model):
         return self.localized("evidence_required")
 
 
+def subquery_count(queryset: QuerySet[Any], group: str) -> Coalesce:
+    """How many rows of `queryset` (filtered on an OuterRef) there are per `group`, 0 when none, as a subquery."""
+    rows = queryset.order_by().values(group).annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def open_conditions_precedent_q() -> Q:
+    """Items that are conditions precedent and not closed: not passed nor found not applicable, or with an open
+    automatic finding."""
+    open_automatic = AutomaticFinding.objects.filter(item=OuterRef("pk"), cleared_at__isnull=True)
+    return Q(template_item__condition_precedent=True) & (~Q(outcome__in=CLOSED_OUTCOMES) | Q(Exists(open_automatic)))
+
+
+class ComplianceReviewQuerySet(models.QuerySet):
+    """Reviews, with the counts the queue and the deal page show."""
+
+    def with_counts(self) -> ComplianceReviewQuerySet:
+        """Each review with its open findings (the officer's and automatic), open conditions precedent and items
+        not assessed."""
+        review = OuterRef("pk")
+        return self.annotate(
+            open_automatic=subquery_count(
+                AutomaticFinding.objects.filter(review=review, cleared_at__isnull=True), "review"
+            ),
+            officer_findings=subquery_count(
+                ReviewItem.objects.filter(review=review, outcome=ItemOutcome.FINDING), "review"
+            ),
+            open_cp=subquery_count(ReviewItem.objects.filter(open_conditions_precedent_q(), review=review), "review"),
+            not_assessed=subquery_count(ReviewItem.objects.filter(review=review, outcome=""), "review"),
+        ).annotate(open_findings=F("open_automatic") + F("officer_findings"))
+
+
 class ComplianceReview(models.Model):
     """The privacy compliance review of one deal, built from the checklist template current at first submission."""
 
@@ -139,6 +163,8 @@ class ComplianceReview(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ComplianceReviewQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("compliance review")
@@ -147,12 +173,26 @@ class ComplianceReview(models.Model):
     def __str__(self) -> str:
         return f"{self.deal} ({self.template})"
 
+    def open_counts(self) -> dict[str, int]:
+        """Open findings (the officer's and automatic), open conditions precedent and items not assessed, in one
+        query."""
+        row = (
+            ComplianceReview.objects.filter(pk=self.pk)
+            .with_counts()
+            .values("open_findings", "open_automatic", "open_cp", "not_assessed")
+            .get()
+        )
+        return {
+            "open_findings": row["open_findings"],
+            "open_automatic_findings": row["open_automatic"],
+            "open_conditions_precedent": row["open_cp"],
+            "not_assessed": row["not_assessed"],
+        }
+
     @cached_property
     def counts(self) -> dict[str, int]:
-        """Open findings, open conditions precedent and items not assessed (for the deal page and the queue)."""
-        from .selectors import review_counts
-
-        return review_counts(review=self)
+        """The open counts, read once per page (the deal page and the queue)."""
+        return self.open_counts()
 
 
 class ReviewItem(models.Model):

@@ -8,18 +8,26 @@ not even of published deals.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet
 
 from deals.models import Deal
 from deals.selectors import deal_list_for
 from origination.models import User
 
-from .choices import CLOSED_OUTCOMES, SEVERITY_ORDER, ItemOutcome
+from .choices import SEVERITY_ORDER, ItemOutcome
 from .legal_risk import LegalRisk, base_stop_probability_life, legal_risk
-from .models import AutomaticFinding, ComplianceReview, Evidence, FactChange, ItemAnswer, ItemAssessment, ReviewItem
+from .models import (
+    AutomaticFinding,
+    ComplianceReview,
+    Evidence,
+    FactChange,
+    ItemAnswer,
+    ItemAssessment,
+    ReviewItem,
+    open_conditions_precedent_q,
+    subquery_count,
+)
 
 
 def review_list_for(user: User) -> QuerySet[ComplianceReview]:
@@ -81,13 +89,6 @@ def review_items_with_history(review: ComplianceReview) -> list[ReviewItem]:
     )
 
 
-def open_conditions_precedent_q() -> Q:
-    """Items that are conditions precedent and not closed: not passed nor found not applicable, or with an open
-    automatic finding."""
-    open_automatic = AutomaticFinding.objects.filter(item=OuterRef("pk"), cleared_at__isnull=True)
-    return Q(template_item__condition_precedent=True) & (~Q(outcome__in=CLOSED_OUTCOMES) | Q(Exists(open_automatic)))
-
-
 def open_findings_by_severity(*, review: ComplianceReview) -> dict[str, int]:
     """Open findings by severity: the officer's (items found wanting) and the platform's (open automatic ones)."""
     counts = dict.fromkeys((s.value for s in SEVERITY_ORDER), 0)
@@ -96,11 +97,6 @@ def open_findings_by_severity(*, review: ComplianceReview) -> dict[str, int]:
     for row in [*officer.order_by(), *automatic.order_by()]:
         counts[row["severity"]] = counts.get(row["severity"], 0) + row["n"]
     return counts
-
-
-def _count(queryset: QuerySet[Any], group: str) -> Coalesce:
-    rows = queryset.order_by().values(group).annotate(n=Count("pk")).values("n")[:1]
-    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
 def review_queue_for(user: User) -> list[Deal]:
@@ -113,49 +109,31 @@ def review_queue_for(user: User) -> list[Deal]:
         .filter(status__in=[DealStatus.SUBMITTED, DealStatus.IN_REVIEW])
         .annotate(
             has_review=Exists(ComplianceReview.objects.filter(deal=deal)),
-            open_automatic=_count(
+            open_automatic=subquery_count(
                 AutomaticFinding.objects.filter(review__deal=deal, cleared_at__isnull=True), "review"
             ),
-            officer_findings=_count(
+            officer_findings=subquery_count(
                 ReviewItem.objects.filter(review__deal=deal, outcome=ItemOutcome.FINDING), "review"
             ),
-            open_cp=_count(ReviewItem.objects.filter(open_conditions_precedent_q(), review__deal=deal), "review"),
-            not_assessed=_count(ReviewItem.objects.filter(review__deal=deal, outcome=""), "review"),
-            open_fact_changes=_count(FactChange.objects.filter(deal=deal, resolved_at__isnull=True), "deal"),
+            open_cp=subquery_count(
+                ReviewItem.objects.filter(open_conditions_precedent_q(), review__deal=deal), "review"
+            ),
+            not_assessed=subquery_count(ReviewItem.objects.filter(review__deal=deal, outcome=""), "review"),
+            open_fact_changes=subquery_count(FactChange.objects.filter(deal=deal, resolved_at__isnull=True), "deal"),
         )
         .annotate(open_findings=F("open_automatic") + F("officer_findings"))
         .order_by(F("status_changed_at").asc(nulls_first=True), "created_at", "pk")
     )
 
 
-def _with_counts(reviews: QuerySet[ComplianceReview]) -> QuerySet[ComplianceReview]:
-    review = OuterRef("pk")
-    return reviews.annotate(
-        open_automatic=_count(AutomaticFinding.objects.filter(review=review, cleared_at__isnull=True), "review"),
-        officer_findings=_count(ReviewItem.objects.filter(review=review, outcome=ItemOutcome.FINDING), "review"),
-        open_cp=_count(ReviewItem.objects.filter(open_conditions_precedent_q(), review=review), "review"),
-        not_assessed=_count(ReviewItem.objects.filter(review=review, outcome=""), "review"),
-    ).annotate(open_findings=F("open_automatic") + F("officer_findings"))
-
-
 def review_list_with_counts_for(user: User) -> QuerySet[ComplianceReview]:
     """Visible reviews, each with its open findings, open conditions precedent and items not assessed."""
-    return _with_counts(review_list_for(user))
+    return review_list_for(user).with_counts()
 
 
 def review_counts(*, review: ComplianceReview) -> dict[str, int]:
     """Open findings (the officer's and automatic), open conditions precedent and items not assessed, in one query."""
-    row = (
-        _with_counts(ComplianceReview.objects.filter(pk=review.pk))
-        .values("open_findings", "open_automatic", "open_cp", "not_assessed")
-        .get()
-    )
-    return {
-        "open_findings": row["open_findings"],
-        "open_automatic_findings": row["open_automatic"],
-        "open_conditions_precedent": row["open_cp"],
-        "not_assessed": row["not_assessed"],
-    }
+    return review.open_counts()
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from celery import current_app
 from django.core.management.base import BaseCommand
 
-from config.celery import app
 from origination.job_sweep import jobs_sweep
 
 
@@ -20,7 +20,8 @@ class Command(BaseCommand):
     help = "Resume (no broker) or send again (broker) the jobs left queued or running by a crash or a lost broker."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        embedded = bool(app.conf.task_always_eager)
+        # The project's Celery app (config/celery.py), as every reusable app reaches it: origination imports no config.
+        embedded = bool(current_app.conf.task_always_eager)
         outcome = jobs_sweep(embedded=embedded)
         where = "run in-process" if embedded else "sent to the broker"
         self.stdout.write(

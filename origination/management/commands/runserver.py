@@ -15,6 +15,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
+from celery import current_app
 from django.utils import timezone
 from whitenoise.runserver_nostatic.management.commands.runserver import Command as WhiteNoiseRunserver
 
@@ -41,9 +42,8 @@ def resume_interrupted_jobs(started_at: datetime) -> None:
 
 class Command(WhiteNoiseRunserver):
     def inner_run(self, *args: Any, **options: Any) -> None:
-        from config.celery import app
-
-        if app.conf.task_always_eager:
+        # The project's Celery app (config/celery.py), as every reusable app reaches it: origination imports no config.
+        if current_app.conf.task_always_eager:
             # Only rows open before now: a valuation a request starts meanwhile is that request's, not interrupted.
             started_at = timezone.now()
             threading.Thread(

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from deals.choices import DealStatus
 from deals.models import Deal, Tranche
+from deals.product_risk import TrancheRiskInputs
 from origination.errors import DomainError
 from origination.jobs import ClaimLost, job_enqueue, job_finish, job_progress, job_run
 from origination.models import User
@@ -106,25 +107,27 @@ def deal_privacy_facts(*, deal_ids: list[int]) -> dict[int, tuple[bool, bool]]:
 
 
 def tranche_match_row(tranche: Tranche, deal: Deal, privacy: tuple[bool, bool]) -> dict[str, Any] | None:
-    """The engine's view of a tranche, from its deal and its latest valuation; None if not valued yet."""
-    facts = tranche.product_risk_factors or {}
-    inputs = facts.get("inputs")
-    if not tranche.product_risk_level or not inputs:
+    """The engine's view of a tranche, from its deal and its latest valuation; None if not valued yet.
+
+    The valuation's part is read through `TrancheRiskInputs` (deals/product_risk.py), the shape it was written in.
+    """
+    inputs = TrancheRiskInputs.of(tranche.product_risk_factors)
+    if not tranche.product_risk_level or inputs is None:
         return None
     return {
         "risk_level": tranche.product_risk_level,
-        "rating": inputs["rating"],
+        "rating": inputs.rating,
         "tenor_months": deal.tenor_months,
-        "coupon": tranche.coupon if tranche.coupon is not None else (inputs.get("suggested_coupon") or 0.0),
+        "coupon": tranche.coupon if tranche.coupon is not None else (inputs.suggested_coupon or 0.0),
         "size": tranche.size,
         "deal_type": deal.deal_type,
         "industry": deal.originator.industry,
         "has_personal_info": privacy[0],
         "has_pipia": privacy[1],
-        "guarantee_dependence": inputs["guarantee_dependence"],
-        "underlying_rating": inputs.get("underlying_rating") or inputs["rating"],
-        "stability_score": inputs["stability_score"],
-        "data_share": inputs["data_share"],
+        "guarantee_dependence": inputs.guarantee_dependence,
+        "underlying_rating": inputs.underlying_rating,
+        "stability_score": inputs.stability_score,
+        "data_share": inputs.data_share,
     }
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from deals.models import Tranche
 from deals.product_risk import RATING_POINTS, TrancheRiskInputs, product_risk, risk_facts
-from investors.match_jobs import tranche_match_row
+from investors.match_rows import tranche_match_row
 from investors.matching import RATING_SCALE, build_vocabulary, encode_investors, encode_tranches, match
 from tests.factories import DealFactory
 

@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from deals.product_risk import product_risk  # noqa: E402
 from investors.matching import (  # noqa: E402
     RISK_LEVEL_ONLY,
     InvestorArrays,
@@ -43,7 +44,6 @@ from investors.matching import (  # noqa: E402
 )
 from investors.matching_inputs import RATING_INDEX  # noqa: E402
 from investors.matching_reference import reference_match  # noqa: E402
-from investors.product_risk import product_risk  # noqa: E402
 
 TARGET_RATIO = 10.0
 TARGET_PAIRS_PER_SECOND = 10e6

@@ -349,7 +349,7 @@ class Tranche(models.Model):
     payment_priority = models.PositiveSmallIntegerField(
         _("payment priority (1 is paid first)"), validators=PAYMENT_PRIORITY_RANGE.validators()
     )
-    # Set from the latest successful valuation (investors.product_risk): R1-R5 and the factors behind it.
+    # Set from the latest successful valuation (deals/product_risk.py): R1-R5, the factors and the inputs behind it.
     product_risk_level = models.CharField(_("product risk level"), max_length=2, blank=True)
     product_risk_factors = models.JSONField(_("product risk factors"), default=dict, blank=True)
     # Set from the latest successful valuation: the rating with external support and without it (NR: residual).

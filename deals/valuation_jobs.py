@@ -16,7 +16,6 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from investors.product_risk import product_risk
 from origination.errors import ConflictError, DomainError
 from origination.jobs import ClaimLost, job_enqueue, job_finish, job_progress, job_run
 from origination.limits import N_PATHS_RANGE
@@ -26,6 +25,7 @@ from . import workflow
 from .choices import DealStatus
 from .market_data import market_parameters_for
 from .models import Deal, Tranche, ValuationRun
+from .product_risk import TrancheRiskInputs, risk_facts
 from .valuation import DEFAULT_SEED, history_metrics, to_plain, value_deal
 from .valuation_inputs import pricing_date_for, valuation_inputs_for
 
@@ -62,7 +62,7 @@ def _legal_risk(deal: Deal) -> tuple[float, float, int]:
 
 
 def tranche_product_risk(*, result: dict[str, Any], deal: Deal) -> dict[int, tuple[str, dict[str, Any]]]:
-    """Each tranche's product risk level R1-R5 and its factors, from the valuation result (by priority).
+    """Each tranche's product risk level R1-R5 and its factors and inputs, from the valuation result (by priority).
 
     A class reads its own enhanced and underlying ratings and the share of its
     stand-alone expected loss its support removes; the residual class is NR.
@@ -79,17 +79,11 @@ def tranche_product_risk(*, result: dict[str, Any], deal: Deal) -> dict[int, tup
         # guarantee, however much of its (tiny) expected loss the guarantee also removes.
         lifted = bool(t.get("support_notches"))
         dependence = min(1.0, max(0.0, float(t.get("support_loss_share") or 0.0))) if lifted else 0.0
-        risk = product_risk(
-            rating=rating, underlying_rating=underlying, tenor_months=deal.tenor_months, stability_score=stability,
-            data_share=data_share, guarantee_dependence=dependence,
+        inputs = TrancheRiskInputs(
+            rating=rating, underlying_rating=underlying, stability_score=stability, data_share=data_share,
+            guarantee_dependence=dependence, suggested_coupon=(t.get("suggested_coupon") or {}).get("coupon"),
         )  # fmt: skip
-        coupon = (t.get("suggested_coupon") or {}).get("coupon")
-        facts = {
-            **risk.as_dict(),
-            "inputs": {"rating": rating, "underlying_rating": underlying, "stability_score": stability,
-                       "data_share": data_share, "guarantee_dependence": dependence, "suggested_coupon": coupon},
-        }  # fmt: skip
-        levels[int(t["priority"])] = (risk.label, facts)
+        levels[int(t["priority"])] = risk_facts(inputs, tenor_months=deal.tenor_months)
     return levels
 
 

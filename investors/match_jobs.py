@@ -4,7 +4,8 @@ A run's scope is everything (nightly), one deal (on publish) or one investor
 (on a profile change). The matches of that scope are deleted and rewritten in
 one transaction, so a reader sees the old set or the new one, never half of
 each. Stored: eligible pairs and pairs failing only on risk level (opened after
-the special warning); near misses are computed live on the investor's page.
+the special warning); near misses are computed live for the investor's page
+(investors/match_candidates.py). The rules are described in docs/matching.md.
 
 On PostgreSQL the rows go in by binary COPY, built block by block with NumPy
 (no Python object per row); a full run empties the table with TRUNCATE and
@@ -26,12 +27,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from deals.choices import DealStatus
-from deals.models import Deal, Tranche
+from deals.models import Tranche
 from origination.errors import DomainError
 from origination.jobs import ClaimLost, job_enqueue, job_finish, job_progress, job_run
 from origination.models import User
 
+from .match_rows import investor_rows, market_tranches
 from .matching import (
     InvestorArrays,
     TrancheArrays,
@@ -41,10 +42,8 @@ from .matching import (
     iter_match_blocks,
 )
 from .matching_rules import RISK_LEVEL_ONLY
-from .models import Match, MatchRun, RiskProfile
+from .models import Match, MatchRun
 
-# Products on the market: published, and still taking orders in book building.
-MARKET_STATES = frozenset({DealStatus.PUBLISHED, DealStatus.BOOK_BUILDING})
 INSERT_BATCH = 5_000
 WRITE_LOCK_KEY = 0x4D41_5443  # "MATC": the PostgreSQL advisory lock the runs take to write matches one at a time
 
@@ -61,88 +60,6 @@ def match_request(
         run = MatchRun.objects.create(scope=scope, scope_id=scope_id, requested_by=actor, inputs={"scope": scope})
         transaction.on_commit(lambda: job_enqueue(run_matching, run.pk))
     return run
-
-
-# The mandate as the engine reads it (encode_investors), for the job and for the pages' live checks.
-PROFILE_FIELDS = (
-    "risk_tolerance", "min_rating", "max_tenor_months", "min_coupon", "ticket_min", "ticket_max",
-    "allowed_deal_types", "excluded_industries", "no_personal_info", "require_pipia", "max_guarantee_dependence",
-)  # fmt: skip
-
-
-def _investor_rows(scope: str, scope_id: int | None) -> tuple[list[int], list[dict[str, Any]]]:
-    profiles = RiskProfile.objects.select_related("investor").order_by("investor_id")
-    if scope == MatchRun.Scope.INVESTOR:
-        profiles = profiles.filter(investor_id=scope_id)
-    ids, rows = [], []
-    for p in profiles.values("investor_id", *PROFILE_FIELDS):
-        ids.append(p.pop("investor_id"))
-        rows.append(p)
-    return ids, rows
-
-
-def deal_privacy_facts(*, deal_ids: list[int]) -> dict[int, tuple[bool, bool]]:
-    """Per deal: (its pool's data holds personal information, a PIPIA is on file for it).
-
-    A PIPIA is on file when the deal's compliance review holds no open
-    automatic finding "personal information without a PIPIA" (PIPL art. 55).
-    """
-    from deals.compliance.choices import FindingRule
-    from deals.compliance.models import AutomaticFinding, ComplianceReview
-    from origination.models import DataAsset
-
-    with_pi = set(
-        DataAsset.objects.filter(pool_assets__deal_id__in=deal_ids, has_personal_info=True).values_list(
-            "pool_assets__deal_id", flat=True
-        )
-    )
-    reviewed = set(ComplianceReview.objects.filter(deal_id__in=deal_ids).values_list("deal_id", flat=True))
-    pipia_missing = set(
-        AutomaticFinding.objects.filter(
-            review__deal_id__in=deal_ids, rule=FindingRule.PIPIA_MISSING, cleared_at__isnull=True
-        ).values_list("review__deal_id", flat=True)
-    )
-    return {d: (d in with_pi, d in with_pi and d in reviewed and d not in pipia_missing) for d in deal_ids}
-
-
-def tranche_match_row(tranche: Tranche, deal: Deal, privacy: tuple[bool, bool]) -> dict[str, Any] | None:
-    """The engine's view of a tranche, from its deal and its latest valuation; None if not valued yet."""
-    facts = tranche.product_risk_factors or {}
-    inputs = facts.get("inputs")
-    if not tranche.product_risk_level or not inputs:
-        return None
-    return {
-        "risk_level": tranche.product_risk_level,
-        "rating": inputs["rating"],
-        "tenor_months": deal.tenor_months,
-        "coupon": tranche.coupon if tranche.coupon is not None else (inputs.get("suggested_coupon") or 0.0),
-        "size": tranche.size,
-        "deal_type": deal.deal_type,
-        "industry": deal.originator.industry,
-        "has_personal_info": privacy[0],
-        "has_pipia": privacy[1],
-        "guarantee_dependence": inputs["guarantee_dependence"],
-        "underlying_rating": inputs.get("underlying_rating") or inputs["rating"],
-        "stability_score": inputs["stability_score"],
-        "data_share": inputs["data_share"],
-    }
-
-
-def _tranche_rows(scope: str, scope_id: int | None) -> tuple[list[Tranche], list[dict[str, Any]], int]:
-    tranches = Tranche.objects.select_related("deal", "deal__originator").filter(deal__status__in=MARKET_STATES)
-    if scope == MatchRun.Scope.DEAL:
-        tranches = tranches.filter(deal_id=scope_id)
-    tranches = list(tranches.order_by("deal_id", "payment_priority"))
-    privacy = deal_privacy_facts(deal_ids=sorted({t.deal_id for t in tranches}))
-    kept, rows, unvalued = [], [], 0
-    for tranche in tranches:
-        row = tranche_match_row(tranche, tranche.deal, privacy[tranche.deal_id])
-        if row is None:
-            unvalued += 1
-            continue
-        kept.append(tranche)
-        rows.append(row)
-    return kept, rows, unvalued
 
 
 @dataclass(frozen=True)
@@ -187,6 +104,40 @@ def iter_kept_pairs(
             score=np.round(block.score[rows, cols].astype(np.float64), 4),
             failed_rules=failed[rows, cols],
         )
+
+
+@dataclass(frozen=True)
+class ScopeInputs:
+    """A run's scope as the engine reads it: the investors and the valued tranches on the market, encoded."""
+
+    investor_ids: list[int]
+    tranche_list: list[Tranche]
+    investors: InvestorArrays
+    tranches: TrancheArrays
+    unvalued: int  # tranches of the scope on the market left out: not valued yet
+
+    def kept_pairs(self) -> Iterator[KeptPairs]:
+        """The pairs to store, block by block (none when either side is empty)."""
+        if not (self.investor_ids and self.tranche_list):
+            return iter(())
+        return iter_kept_pairs(
+            investors=self.investors, tranches=self.tranches, investor_ids=self.investor_ids,
+            tranche_list=self.tranche_list,
+        )  # fmt: skip
+
+
+def load_scope(scope: str, scope_id: int | None) -> ScopeInputs:
+    """Read and encode a run's scope: every investor and the market (all), one deal's tranches, or one investor."""
+    investor_ids, profiles = investor_rows(investor_id=scope_id if scope == MatchRun.Scope.INVESTOR else None)
+    market = market_tranches(deal_id=scope_id if scope == MatchRun.Scope.DEAL else None)
+    vocabulary = build_vocabulary(investor_rows=profiles)
+    return ScopeInputs(
+        investor_ids=investor_ids,
+        tranche_list=market.tranches,
+        investors=encode_investors(rows=profiles, vocabulary=vocabulary),
+        tranches=encode_tranches(rows=market.rows, vocabulary=vocabulary),
+        unvalued=market.unvalued,
+    )
 
 
 # PostgreSQL's binary COPY format (docs: sql-copy.html, "Binary Format"): a header, then per row an int16
@@ -357,27 +308,19 @@ def match_execute(*, run_id: int, retries_done: int = 0) -> None:
     def work(token: uuid.UUID) -> None:
         run = MatchRun.objects.get(pk=run_id)
         started = time.perf_counter()
-        investor_ids, investor_rows = _investor_rows(run.scope, run.scope_id)
-        tranche_list, tranche_rows, unvalued = _tranche_rows(run.scope, run.scope_id)
-        vocabulary = build_vocabulary(investor_rows=investor_rows)
-        investors = encode_investors(rows=investor_rows, vocabulary=vocabulary)
-        tranches = encode_tranches(rows=tranche_rows, vocabulary=vocabulary)
+        inputs = load_scope(run.scope, run.scope_id)
         if not job_progress(model=MatchRun, job_id=run_id, token=token, progress=20.0):
             raise ClaimLost
         loaded = time.perf_counter()
-        blocks: Iterator[KeptPairs] = iter(())
-        if investor_rows and tranche_rows:
-            blocks = iter_kept_pairs(
-                investors=investors, tranches=tranches, investor_ids=investor_ids, tranche_list=tranche_list
-            )
+        blocks = inputs.kept_pairs()
         with transaction.atomic():
             outcome = _replace_matches(run, blocks, timezone.now())
             seconds = outcome["seconds"]
             result = {
-                "investors": len(investor_rows),
-                "tranches": len(tranche_rows),
-                "tranches_not_valued": unvalued,
-                "pairs_scored": len(investor_rows) * len(tranche_rows),
+                "investors": len(inputs.investor_ids),
+                "tranches": len(inputs.tranche_list),
+                "tranches_not_valued": inputs.unvalued,
+                "pairs_scored": len(inputs.investor_ids) * len(inputs.tranche_list),
                 "stored": outcome["stored"],
                 "eligible": outcome["eligible"],
                 "seconds_loading": round(loaded - started, 3),

@@ -1,5 +1,7 @@
 """The matching engine: hard suitability rules and a weighted score over the investor x tranche matrix.
 
+What is stored, what is computed live and what the valuation feeds in: docs/matching.md.
+
 NumPy only, no Django. Inputs are `InvestorArrays` and `TrancheArrays`
 (investors/matching_inputs.py, built from dicts by `encode_investors` /
 `encode_tranches`); the work is done block by block over the matrix, so memory

@@ -12,6 +12,7 @@ from deals.models import Deal, Tranche
 from origination.models import User
 
 from .book import BookSummary, Order, book_summary
+from .match_rows import MARKET_STATES
 from .models import Allocation, IndicationOfInterest, IndicationStatus, Investor, Match, RiskProfile
 
 
@@ -99,8 +100,6 @@ def book_for(user: User, deal: Deal) -> list[TrancheBook]:
 
 def match_list_for(user: User) -> QuerySet[Match]:
     """Matches the user may see: an investor its own, on products still on the market; the arranger all."""
-    from .match_jobs import MARKET_STATES
-
     qs = Match.objects.select_related("tranche", "deal", "deal__originator", "investor").filter(
         deal__status__in=MARKET_STATES
     )

@@ -61,6 +61,15 @@ def has_confirmed(*, investor: Investor, tranche: Tranche, investor_level: str, 
     ).exists()
 
 
+def confirmed_warnings(*, investor_id: int, tranche_ids: list[int]) -> set[tuple[int, str, str]]:
+    """(tranche id, investor level, product level) of every warning the investor confirmed on these tranches."""
+    return set(
+        SuitabilityConfirmation.objects.filter(investor_id=investor_id, tranche_id__in=tranche_ids).values_list(
+            "tranche_id", "investor_level", "product_level"
+        )
+    )
+
+
 def suitability_confirm(*, actor: User, tranche: Tranche) -> SuitabilityConfirmation | None:
     """Investor staff confirm the special warning for a tranche above their level; recorded with its text."""
     if not (actor.is_investor and actor.investor_id):

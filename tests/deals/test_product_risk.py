@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from investors.matching import build_vocabulary, encode_investors, encode_tranches, match
-from investors.product_risk import FACTORS, product_risk
+from deals.product_risk import FACTORS, TrancheRiskInputs, product_risk, risk_facts
 from origination.choices import CreditRating
 
 
@@ -202,42 +201,18 @@ def test_refuses_values_outside_their_range(kwargs, message):
         product_risk(**{**base, **kwargs})
 
 
-def test_worked_example_level_feeds_the_matching_risk_rule():
-    """The R2 of the worked example suits C2 and above, not C1."""
-    risk = product_risk(rating="AAA", tenor_months=36, stability_score=85, data_share=0.9, guarantee_dependence=0.1)
-    investors = [
-        {
-            "risk_tolerance": f"C{c}",
-            "min_rating": "NR",
-            "max_tenor_months": 120,
-            "min_coupon": 0,
-            "ticket_min": 0,
-            "ticket_max": 1e9,
-            "allowed_deal_types": [],
-            "excluded_industries": [],
-            "no_personal_info": False,
-            "require_pipia": False,
-            "max_guarantee_dependence": 1,
-        }
-        for c in range(1, 6)
-    ]
-    tranche = {
-        "risk_level": risk.label,
-        "rating": "AAA",
-        "tenor_months": 36,
-        "coupon": 0.0204,
-        "size": 5e8,
-        "deal_type": "licence_revenue",
-        "industry": "Transport",
-        "has_personal_info": False,
-        "has_pipia": False,
-        "guarantee_dependence": 0.1,
-        "stability_score": 85,
-        "data_share": 0.9,
-    }
-    vocabulary = build_vocabulary(investor_rows=investors)
-    result = match(
-        investors=encode_investors(rows=investors, vocabulary=vocabulary),
-        tranches=encode_tranches(rows=[tranche], vocabulary=vocabulary),
-    )
-    assert result.eligible[:, 0].tolist() == [False, True, True, True, True]
+def test_what_a_tranche_stores_is_the_level_its_factors_and_its_inputs():
+    inputs = TrancheRiskInputs(
+        rating="AA+", underlying_rating="AA+", stability_score=70.0, data_share=0.6, guarantee_dependence=0.3,
+        suggested_coupon=0.0245,
+    )  # fmt: skip
+    level, stored = risk_facts(inputs, tenor_months=48)
+    stored = json.loads(json.dumps(stored))
+    # AA+ 5 + no support 0 + 48 months 3 + stability 70 -> 1 + share 0.6 -> 1 + guarantee 0.3 -> 1 = 11 -> R4
+    assert (level, stored["label"], stored["points"]) == ("R4", "R4", 11)
+    assert [f["name"] for f in stored["factors"]] == list(FACTORS)
+    assert stored["inputs"] == {
+        "rating": "AA+", "underlying_rating": "AA+", "stability_score": 70.0, "data_share": 0.6,
+        "guarantee_dependence": 0.3, "suggested_coupon": 0.0245,
+    }  # fmt: skip
+    assert TrancheRiskInputs.from_json(stored["inputs"]) == inputs

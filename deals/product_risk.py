@@ -1,4 +1,11 @@
-"""Product risk level R1-R5 of a tranche by a points method, with each factor's contribution. No Django.
+"""Product risk level R1-R5 of a tranche by a points method, and the risk inputs it is computed from. No Django.
+
+The valuation job (deals/valuation_jobs.py) computes it from the valuation's
+results and stores it on the tranche: the level in `Tranche.product_risk_level`,
+and in `Tranche.product_risk_factors` each factor's points (for display) and
+the inputs (`TrancheRiskInputs`), which matching reads back (docs/matching.md,
+"The risk inputs"). This module owns that stored shape: `risk_facts` writes it,
+`TrancheRiskInputs.of` reads it.
 
 Chinese suitability rules (CSRC Measures for the Suitability Management of
 Securities and Futures Investors) grade products R1 (lowest risk) to R5 and let
@@ -43,10 +50,9 @@ dependence 0.1 -> 0 + 0 + 2 + 0 + 0 + 0 = 2 points -> R2.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from .matching_inputs import RATING_SCALE
 
 RATING_POINTS: dict[str, int] = {
     "AAA": 0, "AA+": 5, "AA": 9, "AA-": 11, "A+": 13, "A": 13, "A-": 13,
@@ -152,7 +158,7 @@ def product_risk(
     and reliance on support (the underlying rating defaults to the rating: no support)."""
     rating = (rating or "NR").strip().upper()
     underlying = (underlying_rating or rating).strip().upper()
-    if rating not in RATING_SCALE or underlying not in RATING_SCALE:
+    if rating not in RATING_POINTS or underlying not in RATING_POINTS:
         raise ValueError(f"unknown rating {rating!r} / {underlying!r}")
     if int(tenor_months) < 1:
         raise ValueError("tenor must be at least one month")
@@ -183,3 +189,77 @@ def product_risk(
     total = sum(f.points for f in factors)
     level = next(level for cut, level in LEVEL_CUTS if cut is None or total <= cut)
     return ProductRisk(level=level, points=total, factors=factors)
+
+
+# The key of the inputs in `Tranche.product_risk_factors`; the other keys are `ProductRisk.as_dict()`'s.
+RISK_INPUTS_KEY = "inputs"
+
+
+@dataclass(frozen=True)
+class TrancheRiskInputs:
+    """What a tranche's product risk level was computed from; matching reads the very same values.
+
+    The valuation job writes them (`risk_facts`) and the matching rows read them
+    back (`TrancheRiskInputs.of`): the contract between deals and investors
+    (docs/matching.md). Ratings are scale names ('AAA'..'NR'; the residual class
+    is 'NR'); the underlying rating is the class's rating without external
+    support (the rating itself when it has none); the stability score 0..100;
+    the data cash-flow share and the guarantee dependence 0..1 (the dependence
+    is 0 where the support does not lift the rating); the suggested coupon a
+    fraction, or None when the valuation suggested none.
+    """
+
+    rating: str
+    underlying_rating: str
+    stability_score: float
+    data_share: float
+    guarantee_dependence: float
+    suggested_coupon: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data for `Tranche.product_risk_factors["inputs"]`."""
+        return {
+            "rating": self.rating,
+            "underlying_rating": self.underlying_rating,
+            "stability_score": self.stability_score,
+            "data_share": self.data_share,
+            "guarantee_dependence": self.guarantee_dependence,
+            "suggested_coupon": self.suggested_coupon,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TrancheRiskInputs:
+        """The inputs from their stored form; one stored without an underlying rating has no support (its rating).
+
+        A stored form without a rating, stability score, data share or guarantee dependence raises KeyError.
+        """
+        rating = str(data["rating"])
+        coupon = data.get("suggested_coupon")
+        return cls(
+            rating=rating,
+            underlying_rating=str(data.get("underlying_rating") or rating),
+            stability_score=float(data["stability_score"]),
+            data_share=float(data["data_share"]),
+            guarantee_dependence=float(data["guarantee_dependence"]),
+            suggested_coupon=None if coupon is None else float(coupon),
+        )
+
+    @classmethod
+    def of(cls, product_risk_factors: Mapping[str, Any] | None) -> TrancheRiskInputs | None:
+        """The inputs stored in a tranche's `product_risk_factors`; None when it was never valued."""
+        stored = (product_risk_factors or {}).get(RISK_INPUTS_KEY)
+        return cls.from_json(stored) if stored else None
+
+    def risk(self, *, tenor_months: int) -> ProductRisk:
+        """The product risk level these inputs give a tranche of a deal of this tenor."""
+        return product_risk(
+            rating=self.rating, underlying_rating=self.underlying_rating, tenor_months=tenor_months,
+            stability_score=self.stability_score, data_share=self.data_share,
+            guarantee_dependence=self.guarantee_dependence,
+        )  # fmt: skip
+
+
+def risk_facts(inputs: TrancheRiskInputs, *, tenor_months: int) -> tuple[str, dict[str, Any]]:
+    """A tranche's level ('R1'..'R5') and what `Tranche.product_risk_factors` stores: the factors and the inputs."""
+    risk = inputs.risk(tenor_months=tenor_months)
+    return risk.label, {**risk.as_dict(), RISK_INPUTS_KEY: inputs.to_json()}

@@ -245,7 +245,8 @@ def test_the_market_page_shows_yi_yuan_in_chinese_where_english_shows_bn_cny(cli
 
     assert 'data-figure="total_issuance">1.25 bn CNY<' in english
     assert 'data-figure="total_issuance">12.45 亿元<' in chinese
-    assert "亿元" not in english and "bn CNY" not in chinese
+    assert "亿元" not in english
+    assert "bn CNY" not in chinese
     # The sizes in the tables are full amounts, alike in both languages.
     for html in (english, chinese):
         assert ">1,200,000,000.00<" in html

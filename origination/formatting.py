@@ -141,3 +141,19 @@ def datetime_display(value: dt.datetime | dt.date | None, *, seconds: bool = Fal
     moment = _local(value)
     text = f"{date_display(moment)} {moment.hour:02d}:{moment.minute:02d}"
     return f"{text}:{moment.second:02d}" if seconds else text
+
+
+def number(value: Number | None, digits: int = 2) -> str:
+    """A plain number grouped by thousands with `digits` decimals: 1234.5 -> '1,234.50'; None -> '—'."""
+    return money(value, digits)
+
+
+def count(value: Number | None) -> str:
+    """A count (paths, periods, rows) in whole units grouped by thousands: 200000 -> '200,000'."""
+    return money(value, 0)
+
+
+def multiple(value: Number | None, digits: int = 2) -> str:
+    """A multiple or coverage ratio: 1.16 -> '1.16×'."""
+    text = money(value, digits)
+    return text if text == MISSING else f"{text}×"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from origination.choices import CreditRating
+from origination.formatting import count, money, multiple, number, percent, rate_bp
 from origination.jobs import JobStatus
 
 from ..choices import GuarantorType, TrancheClass
@@ -17,13 +18,8 @@ from ..models import ValuationRun
 
 
 def pct(value: float | None, digits: int = 2) -> str:
-    """A fraction as a percentage for the page (0.0204 -> '2.04 %'); '—' when missing."""
-    if value is None:
-        return "—"
-    percent = value * 100
-    if round(percent, digits) == 0:
-        percent = 0.0  # never '-0.0 %'
-    return f"{percent:,.{digits}f} %"
+    """A fraction as a percentage for the page (0.0204 -> '2.04 %'); '—' when missing (origination.formatting)."""
+    return percent(value, digits)
 
 
 def loss_pct(value: float | None, significant: int = 2) -> str:
@@ -35,43 +31,38 @@ def loss_pct(value: float | None, significant: int = 2) -> str:
     """
     if value is None:
         return "—"
-    percent = value * 100
-    if percent == 0:
+    in_percent = value * 100
+    if in_percent == 0:
         return "0 %"
-    if abs(percent) >= 0.01:
-        return f"{percent:,.3f} %"
-    decimals = significant - 1 - math.floor(math.log10(abs(percent)))
-    return f"{percent:.{decimals}f} %"
+    if abs(in_percent) >= 0.01:
+        return f"{in_percent:,.3f} %"
+    decimals = significant - 1 - math.floor(math.log10(abs(in_percent)))
+    return f"{in_percent:.{decimals}f} %"
 
 
 def bp(value: float | None, digits: int = 0, *, signed: bool = False) -> str:
     """A fraction in basis points (0.0026 -> '26 bp'); `signed` writes '+26 bp'."""
-    if value is None:
-        return "—"
-    number = value * 10_000
-    if round(number, digits) == 0:
-        number = 0.0  # never '-0 bp'
-    return f"{number:{'+' if signed else ''},.{digits}f} bp"
+    return rate_bp(value, digits, signed=signed)
 
 
 def cny(value: float | None) -> str:
     """An amount in CNY, whole yuan with thousands separators."""
-    return "—" if value is None else f"{value:,.0f}"
+    return money(value, 0)
 
 
 def num(value: float | None, digits: int = 2) -> str:
     """A plain number with `digits` decimals."""
-    return "—" if value is None else f"{value:,.{digits}f}"
+    return number(value, digits)
 
 
 def whole(value: float | None) -> str:
     """A count (paths, periods) with thousands separators."""
-    return "—" if value is None else f"{round(value):,}"
+    return count(value)
 
 
 def times(value: float | None, digits: int = 2) -> str:
     """A multiple (1.16 -> '1.16×')."""
-    return "—" if value is None else f"{value:,.{digits}f}×"
+    return multiple(value, digits)
 
 
 def rating_text(rating: str | None) -> str:

@@ -574,10 +574,13 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         serializer = DealTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if data["action"] == "issue" and data.get("issue_date"):
-            workflow.deal_issue(deal=deal, actor=request.user, issue_date=data["issue_date"])
-        else:
-            workflow.deal_move(deal=deal, action=data["action"], actor=request.user, reason=data["reason"])
+        workflow.deal_move(
+            deal=deal,
+            action=data["action"],
+            actor=request.user,
+            reason=data["reason"],
+            issue_date=data.get("issue_date"),
+        )
         return self._detail_response(deal.pk)
 
     @extend_schema(responses={200: AuditEventSerializer(many=True), **error_responses(404)})

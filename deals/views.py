@@ -48,6 +48,8 @@ from .selectors import (
     pool_asset_list_for,
     tranche_list_for,
 )
+from .valuation_jobs import latest_valuation
+from .valuation_views import BROKER_AWAY
 
 # The market page opens on this issue year when deals were issued in it (the year docs/market_data.md reports).
 DEFAULT_MARKET_YEAR = 2025
@@ -219,10 +221,13 @@ def deal_transition(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("deal_detail", pk=deal.pk)
     action = form.cleaned_data["action"]
     try:
-        if action == "issue":
-            deal = workflow.deal_issue(deal=deal, actor=user, issue_date=form.cleaned_data["issue_date"])
-        else:
-            deal = workflow.deal_move(deal=deal, action=action, actor=user, reason=form.cleaned_data["reason"])
+        deal = workflow.deal_move(
+            deal=deal,
+            action=action,
+            actor=user,
+            reason=form.cleaned_data["reason"],
+            issue_date=form.cleaned_data["issue_date"],
+        )
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
@@ -231,13 +236,9 @@ def deal_transition(request: HttpRequest, pk: int) -> HttpResponse:
             _("%(move)s: the deal is now “%(status)s”.")
             % {"move": ALLOWED_TRANSITIONS[action].label, "status": deal.get_status_display()},
         )
-        if action == "start_valuation":
-            from .valuation_jobs import latest_valuation
-            from .valuation_views import BROKER_AWAY
-
-            run = latest_valuation(deal=deal)
-            if run is not None and run.waiting_for_broker:
-                messages.warning(request, BROKER_AWAY)
+        run = latest_valuation(deal=deal) if deal.status == DealStatus.VALUING else None
+        if run is not None and run.waiting_for_broker:
+            messages.warning(request, BROKER_AWAY)
     return redirect("deal_detail", pk=deal.pk)
 
 

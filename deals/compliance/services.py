@@ -381,7 +381,7 @@ def review_decide(*, actor: User, deal: Deal, decision: str, reason: str = "") -
 
     if decision not in DECISIONS:
         raise DomainError("unknown_action", _("There is no review decision called '%(d)s'.") % {"d": decision})
-    return workflow.deal_transition(deal=deal, action=decision, actor=actor, reason=reason)
+    return workflow.deal_move(deal=deal, action=decision, actor=actor, reason=reason)
 
 
 # --- facts changed after issue (docs/frozen_facts.md) ---------------------------------------------------------

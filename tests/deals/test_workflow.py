@@ -115,7 +115,7 @@ def test_every_move_from_every_state_by_every_role(action, status, role, user_a,
     if expected == "ok":
         if action == "approve":
             pass_review(deal, officer=actor)  # approval needs every condition precedent closed
-        moved = workflow.deal_transition(deal=deal, action=action, actor=actor, reason=REASON)
+        moved = workflow.deal_move(deal=deal, action=action, actor=actor, reason=REASON)
         deal.refresh_from_db()
         assert moved.status == target
         assert deal.status == target
@@ -128,7 +128,7 @@ def test_every_move_from_every_state_by_every_role(action, status, role, user_a,
         assert audit_verify(deal_ids=[deal.pk]).ok
     else:
         with pytest.raises(DomainError) as caught:
-            workflow.deal_transition(deal=deal, action=action, actor=actor, reason=REASON)
+            workflow.deal_move(deal=deal, action=action, actor=actor, reason=REASON)
         assert caught.value.code == expected
         assert caught.value.status_code == (403 if expected == "forbidden" else 409)
         deal.refresh_from_db()
@@ -147,7 +147,7 @@ def test_system_actor_is_recorded_as_system(arranger_user, user_a):
 def test_unknown_action_is_refused_and_changes_nothing(user_a):
     deal = deal_in(DealStatus.DRAFT, user_a)
     with pytest.raises(DomainError) as caught:
-        workflow.deal_transition(deal=deal, action="teleport", actor=user_a)
+        workflow.deal_move(deal=deal, action="teleport", actor=user_a)
     assert caught.value.code == "unknown_action"
     deal.refresh_from_db()
     assert deal.status == DealStatus.DRAFT
@@ -409,7 +409,7 @@ def test_moves_that_need_a_reason_refuse_a_blank_one(action, transition, blank, 
     role = next(r for r in ROLES if r != "other_originator" and WORKFLOW_ROLE[r] in transition.roles)
     deal = deal_in(source, user_a)
     with pytest.raises(DomainError) as caught:
-        workflow.deal_transition(deal=deal, action=action, actor=actor_for(role), reason=blank)
+        workflow.deal_move(deal=deal, action=action, actor=actor_for(role), reason=blank)
     assert caught.value.code == "reason_required"
     assert "reason" in caught.value.fields
     deal.refresh_from_db()

@@ -277,8 +277,7 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("compliance_review", pk=deal.pk)
     decision = form.cleaned_data["decision"]
     try:
-        deal = services.review_decide(actor=request.user, deal=deal, decision=decision,
-                                      reason=form.cleaned_data["reason"])  # fmt: skip
+        deal = workflow.deal_move(deal=deal, action=decision, actor=request.user, reason=form.cleaned_data["reason"])
     except DomainError as exc:
         return _review_page(
             request, deal, _review_or_404(request.user, deal), decision_error=exc, status=exc.status_code

@@ -371,18 +371,12 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
 
     def _visible_deal(self) -> Deal:
         """The deal named in the URL if the user may see it (no parts loaded), else 404."""
-        try:
-            deal = self.get_queryset().get(pk=path_id(self.kwargs["pk"]))
-        except Deal.DoesNotExist as exc:
-            raise Http404 from exc
+        deal = selectors.deal_or_404(self.request.user, path_id(self.kwargs["pk"]), parts=False)
         self.check_object_permissions(self.request, deal)
         return deal
 
     def _detail_response(self, deal_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
-        try:
-            deal = selectors.deal_get_for(self.request.user, deal_id)
-        except Deal.DoesNotExist as exc:
-            raise Http404 from exc
+        deal = selectors.deal_or_404(self.request.user, deal_id)
         self.check_object_permissions(self.request, deal)
         return Response(DealDetailSerializer(deal, context=self.get_serializer_context()).data, status=status_code)
 

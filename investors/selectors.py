@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from deals.choices import PUBLIC_STATES
 from deals.compliance.models import FactChange
 from deals.models import Deal, Tranche
+from deals.selectors import deal_list_for
 from origination.models import User
 
 from .book import BookSummary, Order, book_summary
@@ -61,6 +62,13 @@ def allocation_list_for(user: User) -> QuerySet[Allocation]:
     return _book_scope(Allocation.objects.select_related("investor", "tranche", "tranche__deal"), user)
 
 
+def book_deal_list_for(user: User) -> QuerySet[Deal]:
+    """Deals whose book the user may open: those it may see, except for compliance officers (the book is the
+    market's orders and allotments, not part of the review)."""
+    deals = deal_list_for(user)
+    return deals.none() if user.is_compliance else deals
+
+
 @dataclass
 class TrancheBook:
     """One tranche's side of the book as the user may see it."""
@@ -72,7 +80,7 @@ class TrancheBook:
 
 
 def book_for(user: User, deal: Deal) -> list[TrancheBook]:
-    """The book of a deal the user can already see, per tranche.
+    """The book of a deal the user may open (`book_deal_list_for`), per tranche.
 
     The originator and the arranger see every order with coverage and clearing
     yield; an investor sees only its own orders and allocations, never the

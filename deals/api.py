@@ -34,7 +34,7 @@ from origination.selectors import data_asset_list_for
 from . import selectors, services, workflow
 from .audit import audit_action_label, audit_reason_text
 from .choices import TrancheClass
-from .models import CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
+from .models import DEAL_STRUCTURE_FIELDS, DEAL_TERMS_FIELDS, CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
 
 # --- parts of a deal -------------------------------------------------------------------------------------------
 
@@ -198,17 +198,6 @@ _DEAL_SUMMARY_FIELDS = [
     "status_changed_at",
     "created_at",
 ]
-# The structure as the deal's documents write it: read in the detail, written with the terms.
-_DEAL_STRUCTURE_FIELDS = [
-    "paydown_mode",
-    "structuring_ratio",
-    "dscr_trigger",
-    "trigger_window_periods",
-    "trigger_cure_periods",
-    "controlled_amortisation_periods",
-    "residual_release",
-    "pricing_date",
-]
 
 
 class DealListSerializer(serializers.ModelSerializer):
@@ -241,7 +230,7 @@ class DealDetailSerializer(DealListSerializer):
             *_DEAL_SUMMARY_FIELDS,
             "trustee",
             "legal_maturity_date",
-            *_DEAL_STRUCTURE_FIELDS,
+            *DEAL_STRUCTURE_FIELDS,
             "updated_at",
             "pool_assets",
             "tranches",
@@ -266,19 +255,7 @@ class DealDetailSerializer(DealListSerializer):
 class DealWriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Deal
-        fields = [
-            "name",
-            "deal_type",
-            "target_size",
-            "tenor_months",
-            "payment_frequency",
-            "exchange",
-            "manager",
-            "trustee",
-            "expected_issue_date",
-            "legal_maturity_date",
-            *_DEAL_STRUCTURE_FIELDS,
-        ]
+        fields = [*DEAL_TERMS_FIELDS, *DEAL_STRUCTURE_FIELDS]
 
 
 class DealTransitionSerializer(serializers.Serializer):

@@ -107,6 +107,16 @@ def valuation_run_list_for(user: User) -> QuerySet[ValuationRun]:
     return ValuationRun.objects.filter(deal__in=deal_list_for(user)).order_by("-created_at", "-pk")
 
 
+def latest_valuation(*, deal: Deal) -> ValuationRun | None:
+    """The deal's most recent run (any status), for the page and the API."""
+    return ValuationRun.objects.filter(deal=deal).order_by("-created_at", "-pk").first()
+
+
+def latest_result(*, deal: Deal) -> ValuationRun | None:
+    """The deal's most recent successful run."""
+    return ValuationRun.objects.filter(deal=deal, status="succeeded").order_by("-finished_at", "-pk").first()
+
+
 def audit_events_for(user: User, deal: Deal) -> QuerySet[AuditEvent]:
     """The audit log of a deal the user may see, oldest first."""
     if not deal_list_for(user).filter(pk=deal.pk).exists():

@@ -198,13 +198,3 @@ def on_fail_valuation(move: workflow.Move) -> None:
     ValuationRun.objects.filter(deal=move.deal, status__in=["queued", "running"]).update(
         status="failed", error=_("Recorded as failed by the arranger."), finished_at=timezone.now(), claim_token=None
     )
-
-
-def latest_valuation(*, deal: Deal) -> ValuationRun | None:
-    """The deal's most recent run (any status), for the page and the API."""
-    return ValuationRun.objects.filter(deal=deal).order_by("-created_at", "-pk").first()
-
-
-def latest_result(*, deal: Deal) -> ValuationRun | None:
-    """The deal's most recent successful run."""
-    return ValuationRun.objects.filter(deal=deal, status="succeeded").order_by("-finished_at", "-pk").first()

@@ -43,12 +43,12 @@ from .selectors import (
     deal_list_for,
     deal_or_404,
     deal_status_counts_for,
+    latest_valuation,
     market_summary,
     pledge_list_for,
     pool_asset_list_for,
     tranche_list_for,
 )
-from .valuation_jobs import latest_valuation
 from .valuation_views import BROKER_AWAY
 
 # The market page opens on this issue year when deals were issued in it (the year docs/market_data.md reports).

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from deals.choices import PUBLIC_STATES
+from deals.choices import PUBLIC_STATES, DealStatus
 from deals.compliance.models import FactChange
 from deals.models import Deal, Tranche
 from deals.selectors import deal_list_for
@@ -129,6 +129,26 @@ def investor_holds_deal(*, investor_id: int | None, deal: Deal) -> bool:
         investor_id=investor_id, tranche__deal=deal, status=IndicationStatus.ACTIVE
     )
     return allotted.exists() or ordered.exists()
+
+
+def market_deal_list_for(user: User) -> QuerySet[Deal]:
+    """Deals on the market (published, or in book building) the user may see: the products an investor orders."""
+    return deal_list_for(user).filter(status__in=MARKET_STATES)
+
+
+def product_deal_list_for(user: User) -> QuerySet[Deal]:
+    """Deals whose product page the user may open: those on the market, and the issued ones its institution holds
+    (`investor_holds_deal`: notes allotted, or an order in the book), whose page carries the notices of changes."""
+    investor_id = getattr(user, "investor_id", None)
+    holds = Exists(
+        Allocation.objects.filter(investor_id=investor_id, tranche__deal=OuterRef("pk"), amount__gt=0)
+    ) | Exists(
+        IndicationOfInterest.objects.filter(
+            investor_id=investor_id, tranche__deal=OuterRef("pk"), status=IndicationStatus.ACTIVE
+        )
+    )
+    issued_and_held = Q(status=DealStatus.ISSUED) & Q(holds)
+    return deal_list_for(user).filter(Q(status__in=MARKET_STATES) | issued_and_held)
 
 
 def fact_notices_for(user: User, deal: Deal) -> list[FactChange]:

@@ -34,7 +34,7 @@ from origination.selectors import data_asset_list_for
 from . import selectors, services, workflow
 from .audit import audit_action_label, audit_reason_text
 from .choices import TrancheClass
-from .models import CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
+from .models import DEAL_STRUCTURE_FIELDS, DEAL_TERMS_FIELDS, CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
 
 # --- parts of a deal -------------------------------------------------------------------------------------------
 
@@ -198,17 +198,6 @@ _DEAL_SUMMARY_FIELDS = [
     "status_changed_at",
     "created_at",
 ]
-# The structure as the deal's documents write it: read in the detail, written with the terms.
-_DEAL_STRUCTURE_FIELDS = [
-    "paydown_mode",
-    "structuring_ratio",
-    "dscr_trigger",
-    "trigger_window_periods",
-    "trigger_cure_periods",
-    "controlled_amortisation_periods",
-    "residual_release",
-    "pricing_date",
-]
 
 
 class DealListSerializer(serializers.ModelSerializer):
@@ -241,7 +230,7 @@ class DealDetailSerializer(DealListSerializer):
             *_DEAL_SUMMARY_FIELDS,
             "trustee",
             "legal_maturity_date",
-            *_DEAL_STRUCTURE_FIELDS,
+            *DEAL_STRUCTURE_FIELDS,
             "updated_at",
             "pool_assets",
             "tranches",
@@ -266,19 +255,7 @@ class DealDetailSerializer(DealListSerializer):
 class DealWriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Deal
-        fields = [
-            "name",
-            "deal_type",
-            "target_size",
-            "tenor_months",
-            "payment_frequency",
-            "exchange",
-            "manager",
-            "trustee",
-            "expected_issue_date",
-            "legal_maturity_date",
-            *_DEAL_STRUCTURE_FIELDS,
-        ]
+        fields = [*DEAL_TERMS_FIELDS, *DEAL_STRUCTURE_FIELDS]
 
 
 class DealTransitionSerializer(serializers.Serializer):
@@ -371,18 +348,12 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
 
     def _visible_deal(self) -> Deal:
         """The deal named in the URL if the user may see it (no parts loaded), else 404."""
-        try:
-            deal = self.get_queryset().get(pk=path_id(self.kwargs["pk"]))
-        except Deal.DoesNotExist as exc:
-            raise Http404 from exc
+        deal = selectors.deal_or_404(self.request.user, path_id(self.kwargs["pk"]), parts=False)
         self.check_object_permissions(self.request, deal)
         return deal
 
     def _detail_response(self, deal_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
-        try:
-            deal = selectors.deal_get_for(self.request.user, deal_id)
-        except Deal.DoesNotExist as exc:
-            raise Http404 from exc
+        deal = selectors.deal_or_404(self.request.user, deal_id)
         self.check_object_permissions(self.request, deal)
         return Response(DealDetailSerializer(deal, context=self.get_serializer_context()).data, status=status_code)
 
@@ -574,10 +545,13 @@ class DealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         serializer = DealTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if data["action"] == "issue" and data.get("issue_date"):
-            workflow.deal_issue(deal=deal, actor=request.user, issue_date=data["issue_date"])
-        else:
-            workflow.deal_move(deal=deal, action=data["action"], actor=request.user, reason=data["reason"])
+        workflow.deal_move(
+            deal=deal,
+            action=data["action"],
+            actor=request.user,
+            reason=data["reason"],
+            issue_date=data.get("issue_date"),
+        )
         return self._detail_response(deal.pk)
 
     @extend_schema(responses={200: AuditEventSerializer(many=True), **error_responses(404)})

@@ -11,9 +11,18 @@ class DealsConfig(AppConfig):
     verbose_name = _("Deals")
 
     def ready(self) -> None:
-        # Registers what the valuation does on the workflow's moves (closing runs when a failure is recorded).
-        # And what a change to a submitted deal's facts does on submit, approval and reopening (docs/frozen_facts.md).
-        from . import asset_hooks, facts, valuation_jobs  # noqa: F401
+        # The handlers of the workflow's hooks (deals/workflow.py) that live in this app (docs/architecture.md,
+        # "Hooks"): what a move does to the facts a submitted deal relies on (docs/frozen_facts.md), and to its
+        # valuation runs.
+        from origination.hooks import hook_get
+
+        from . import asset_hooks, facts, valuation_jobs
+
+        hook_get("deal_submitted").register(facts.on_submit)
+        hook_get("deal_approved").register(facts.on_approve)
+        hook_get("deal_review_reopened").register(facts.on_reopen_review)
+        hook_get("deal_valuation_started").register(valuation_jobs.on_start_valuation)
+        hook_get("deal_valuation_failed").register(valuation_jobs.on_fail_valuation)
 
         # Answers what origination asks about a data asset: scoping, the facts and revenue deals rely on, its pages.
         asset_hooks.connect()

@@ -46,7 +46,7 @@ from .compliance.checks import deal_data_assets
 from .compliance.choices import FactChangeOutcome
 from .compliance.models import ComplianceReview, FactChange
 from .models import Deal, Pledge, ValuationRun
-from .workflow import _actor_label, deal_reopen_review, register_transition_effect
+from .workflow import Move, _actor_label, deal_reopen_review
 
 # The facts of each kind of row a review relies on, in the order a page shows them.
 ASSET_FACT_FIELDS = tuple(
@@ -228,27 +228,30 @@ def review_facts_record(*, deal: Deal) -> None:
     )
 
 
-def _approved_with_the_deal(deal: Deal) -> None:
+# What the workflow's moves do to the facts (hooks of deals/workflow.py, registered in deals/apps.py).
+
+
+def on_submit(move: Move) -> None:
+    """A submission records the facts on the review, as the officer will review them."""
+    review_facts_record(deal=move.deal)
+
+
+def on_approve(move: Move) -> None:
     """Approval takes the changed facts into the review: they are recorded again and the open changes resolved."""
-    review_facts_record(deal=deal)
-    FactChange.objects.filter(deal=deal, resolved_at__isnull=True, finding__isnull=True).update(
+    review_facts_record(deal=move.deal)
+    FactChange.objects.filter(deal=move.deal, resolved_at__isnull=True, finding__isnull=True).update(
         resolved_at=timezone.now(), resolution="approved"
     )
 
 
-def _close_runs_of_reopened_deal(deal: Deal) -> None:
+def on_reopen_review(move: Move) -> None:
     """A valuation under way values facts that no longer hold: its runs are closed, the worker then finds it so."""
-    ValuationRun.objects.filter(deal=deal, status__in=["queued", "running"]).update(
+    ValuationRun.objects.filter(deal=move.deal, status__in=["queued", "running"]).update(
         status="failed",
         error=_("The review was reopened: the facts the valuation used changed."),
         finished_at=timezone.now(),
         claim_token=None,
     )
-
-
-register_transition_effect("submit", lambda deal: review_facts_record(deal=deal))
-register_transition_effect("approve", _approved_with_the_deal)
-register_transition_effect("reopen_review", _close_runs_of_reopened_deal)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from .choices import (
     SupportCoverage,
     TrancheClass,
 )
-from .models import CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
+from .models import DEAL_STRUCTURE_FIELDS, DEAL_TERMS_FIELDS, CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
 
 # A rate typed as a percentage: RATE_RANGE times 100 (2.04 % is stored as the fraction 0.0204).
 PERCENT_FIELD = {
@@ -57,36 +57,12 @@ def _percent(fraction: Decimal | None) -> Decimal | None:
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
-DEAL_TERMS_FIELDS = [
-    "name",
-    "deal_type",
-    "target_size",
-    "tenor_months",
-    "payment_frequency",
-    "exchange",
-    "manager",
-    "trustee",
-    "expected_issue_date",
-    "legal_maturity_date",
-]
-DEAL_STRUCTURE_FIELDS = [
-    "paydown_mode",
-    "structuring_ratio",
-    "dscr_trigger",
-    "trigger_window_periods",
-    "trigger_cure_periods",
-    "controlled_amortisation_periods",
-    "residual_release",
-    "pricing_date",
-]
-
-
 class DealForm(forms.ModelForm):
     """The terms and structure of a deal application (a new one, or a draft being edited)."""
 
     class Meta:
         model = Deal
-        fields = DEAL_TERMS_FIELDS + DEAL_STRUCTURE_FIELDS
+        fields = (*DEAL_TERMS_FIELDS, *DEAL_STRUCTURE_FIELDS)
         widgets = {"expected_issue_date": DateInput(), "legal_maturity_date": DateInput(), "pricing_date": DateInput()}
 
     def terms_fields(self) -> list[forms.BoundField]:

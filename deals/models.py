@@ -193,6 +193,32 @@ class Deal(models.Model):
         return self.status in EDITABLE_STATES
 
 
+# What an originator writes of a deal, on its page (deals/forms.py) and through the API (deals/api.py): its terms,
+# then its structure as the deal's documents write it. Status, issue date and ownership are never written so.
+DEAL_TERMS_FIELDS = (
+    "name",
+    "deal_type",
+    "target_size",
+    "tenor_months",
+    "payment_frequency",
+    "exchange",
+    "manager",
+    "trustee",
+    "expected_issue_date",
+    "legal_maturity_date",
+)
+DEAL_STRUCTURE_FIELDS = (
+    "paydown_mode",
+    "structuring_ratio",
+    "dscr_trigger",
+    "trigger_window_periods",
+    "trigger_cure_periods",
+    "controlled_amortisation_periods",
+    "residual_release",
+    "pricing_date",
+)
+
+
 class PoolAsset(models.Model):
     """An underlying claim of the pool: a licence stream, loan, receivable or lease, and its data assets."""
 

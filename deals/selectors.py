@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from origination.choices import SOE_OWNERSHIP
@@ -41,15 +43,20 @@ def deal_list_for(user: User) -> QuerySet[Deal]:
     return qs.none()
 
 
-def deal_get_for(user: User, pk: int) -> Deal:
-    """One deal the user may see, with its parts prefetched; DoesNotExist otherwise (a 404).
+def deal_get_for(
+    user: User, pk: int, *, parts: bool = True, among: Callable[[User], QuerySet[Deal]] = deal_list_for
+) -> Deal:
+    """One deal the user may see (among `among(user)`, by default every deal it may see); DoesNotExist otherwise.
 
-    A reader who may not know the originator's counterparties (investors) gets
-    the pool's obligors as numbered labels: a licence stream's obligor is the
-    licensee itself.
+    With `parts`, its pool, tranches, enhancement and pledges are prefetched,
+    and a reader who may not know the originator's counterparties (investors)
+    gets the pool's obligors as numbered labels: a licence stream's obligor is
+    the licensee itself.
     """
+    if not parts:
+        return among(user).get(pk=pk)
     deal = (
-        deal_list_for(user)
+        among(user)
         .prefetch_related(
             Prefetch("pool_assets", queryset=PoolAsset.objects.prefetch_related("data_assets").order_by("pk")),
             Prefetch("tranches", queryset=Tranche.objects.order_by("payment_priority")),
@@ -62,6 +69,17 @@ def deal_get_for(user: User, pk: int) -> Deal:
         for number, pool_asset in enumerate(deal.pool_assets.all(), start=1):
             pool_asset.obligor = _("Obligor %(number)d") % {"number": number}
     return deal
+
+
+def deal_or_404(
+    user: User, pk: int, *, parts: bool = True, among: Callable[[User], QuerySet[Deal]] = deal_list_for
+) -> Deal:
+    """`deal_get_for` for pages and the API: a deal the user may not see is a 404, never a 403 (it learns nothing
+    of it, not even that it exists)."""
+    try:
+        return deal_get_for(user, pk, parts=parts, among=among)
+    except Deal.DoesNotExist:
+        raise Http404(_("No such deal.")) from None
 
 
 def pool_asset_list_for(user: User) -> QuerySet[PoolAsset]:
@@ -87,6 +105,16 @@ def pledge_list_for(user: User) -> QuerySet[Pledge]:
 def valuation_run_list_for(user: User) -> QuerySet[ValuationRun]:
     """Valuation runs of the deals the user may see, newest first."""
     return ValuationRun.objects.filter(deal__in=deal_list_for(user)).order_by("-created_at", "-pk")
+
+
+def latest_valuation(*, deal: Deal) -> ValuationRun | None:
+    """The deal's most recent run (any status), for the page and the API."""
+    return ValuationRun.objects.filter(deal=deal).order_by("-created_at", "-pk").first()
+
+
+def latest_result(*, deal: Deal) -> ValuationRun | None:
+    """The deal's most recent successful run."""
+    return ValuationRun.objects.filter(deal=deal, status="succeeded").order_by("-finished_at", "-pk").first()
 
 
 def audit_events_for(user: User, deal: Deal) -> QuerySet[AuditEvent]:

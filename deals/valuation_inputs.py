@@ -34,6 +34,7 @@ from .choices import PERIODS_PER_YEAR, SUPPORT_KINDS, DealStatus, DealType, Enha
 from .market_data import market_parameters_for
 from .models import ComparableTransaction as ComparableRow
 from .models import Deal, MarketParameters, Pledge
+from .selectors import latest_result
 from .services import default_cash_source
 from .valuation import (
     ComparableDeal,
@@ -174,8 +175,6 @@ def comparable_deals(*, excluding: Deal | None = None) -> tuple[ComparableDeal, 
 
     All of them: the engine keeps those issued on or before the subject's pricing date.
     """
-    from .valuation_jobs import latest_result
-
     found = []
     issued = Deal.objects.filter(status=DealStatus.ISSUED).prefetch_related("tranches")
     if excluding is not None:

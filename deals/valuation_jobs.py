@@ -35,21 +35,29 @@ PROGRESS_STEP = 5.0  # percent between two progress writes
 def valuation_request(
     *, actor: User | None, deal: Deal, n_paths: int = 10_000, seed: int = DEFAULT_SEED
 ) -> ValuationRun:
-    """Start valuing an approved deal: the workflow move to 'valuing' and a queued run, enqueued after commit."""
+    """Start valuing an approved deal: the workflow move to 'valuing', which queues the run (`on_start_valuation`)."""
+    with transaction.atomic():
+        workflow.deal_start_valuation(deal=deal, actor=actor, n_paths=n_paths, seed=seed)
+        return ValuationRun.objects.filter(deal=deal).latest("pk")
+
+
+def on_start_valuation(move: workflow.Move) -> ValuationRun:
+    """The start_valuation move's hook (deals/apps.py): a queued run of the deal, enqueued after commit."""
+    n_paths = 10_000 if move.n_paths is None else move.n_paths
+    seed = DEFAULT_SEED if move.seed is None else move.seed
     if not N_PATHS_RANGE.contains(n_paths):
         raise DomainError("invalid", _("Between 1,000 and 200,000 paths."), fields={"n_paths": _("Out of range.")})
     from .tasks import run_valuation
 
-    with transaction.atomic():
-        if ValuationRun.objects.filter(deal=deal, status__in=["queued", "running"]).exists():
-            raise ConflictError("valuation_running", _("A valuation of this deal is already running."))
-        workflow.deal_start_valuation(deal=deal, actor=actor)
-        pricing_date = pricing_date_for(deal)
-        run = ValuationRun.objects.create(
-            deal=deal, requested_by=actor, market_parameters=market_parameters_for(pricing_date),
-            pricing_date=pricing_date, n_paths=n_paths, seed=seed,
-        )  # fmt: skip
-        transaction.on_commit(lambda: job_enqueue(run_valuation, run.pk))
+    deal = move.deal
+    if ValuationRun.objects.filter(deal=deal, status__in=["queued", "running"]).exists():
+        raise ConflictError("valuation_running", _("A valuation of this deal is already running."))
+    pricing_date = pricing_date_for(deal)
+    run = ValuationRun.objects.create(
+        deal=deal, requested_by=move.actor, market_parameters=market_parameters_for(pricing_date),
+        pricing_date=pricing_date, n_paths=n_paths, seed=seed,
+    )  # fmt: skip
+    transaction.on_commit(lambda: job_enqueue(run_valuation, run.pk))
     return run
 
 
@@ -183,23 +191,10 @@ def _release_deal_of_abandoned_run(run_id: int) -> None:
         workflow.deal_fail_valuation(deal=run.deal, reason=run.error or _("The valuation was given up."))
 
 
-def _close_open_runs(deal: Deal) -> None:
-    """The arranger recorded the valuation as failed: runs still queued or running are closed with that reason."""
+def on_fail_valuation(move: workflow.Move) -> None:
+    """The fail_valuation move's hook (deals/apps.py): runs still queued or running are closed with its reason."""
     from django.utils import timezone
 
-    ValuationRun.objects.filter(deal=deal, status__in=["queued", "running"]).update(
+    ValuationRun.objects.filter(deal=move.deal, status__in=["queued", "running"]).update(
         status="failed", error=_("Recorded as failed by the arranger."), finished_at=timezone.now(), claim_token=None
     )
-
-
-workflow.register_transition_effect("fail_valuation", _close_open_runs)
-
-
-def latest_valuation(*, deal: Deal) -> ValuationRun | None:
-    """The deal's most recent run (any status), for the page and the API."""
-    return ValuationRun.objects.filter(deal=deal).order_by("-created_at", "-pk").first()
-
-
-def latest_result(*, deal: Deal) -> ValuationRun | None:
-    """The deal's most recent successful run."""
-    return ValuationRun.objects.filter(deal=deal, status="succeeded").order_by("-finished_at", "-pk").first()

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,7 +29,7 @@ from origination.selectors import revenue_list_for
 
 from . import workflow
 from .models import Deal, PoolAsset, ValuationRun
-from .selectors import deal_list_for
+from .selectors import deal_or_404
 from .valuation_jobs import valuation_request
 from .valuation_presenters import (
     error_words,
@@ -44,10 +44,6 @@ logger = logging.getLogger(__name__)
 QUEUED_TOO_LONG = dt.timedelta(seconds=60)
 DEFAULT_PATHS = 10_000
 PATH_CHOICES = (2_000, 10_000, 50_000, 200_000)
-
-
-def _deal_or_404(user: User, pk: int) -> Deal:
-    return get_object_or_404(deal_list_for(user), pk=pk)
 
 
 def _runs(deal: Deal) -> Any:
@@ -105,7 +101,7 @@ def run_context(request: HttpRequest, deal: Deal, run: ValuationRun | None) -> d
 @login_required
 def valuation_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The deal's latest valuation: its progress while it runs, the results once done, the error if it failed."""
-    deal = _deal_or_404(request.user, pk)
+    deal = deal_or_404(request.user, pk, parts=False)
     runs = list(_runs(deal).defer("result", "inputs").order_by("-created_at", "-pk"))
     run = _runs(deal).get(pk=runs[0].pk) if runs else None
     context = run_context(request, deal, run)
@@ -116,7 +112,7 @@ def valuation_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def valuation_progress(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
     """The progress bar of a run (polled by htmx); once the run is finished, its outcome and a page refresh."""
-    deal = _deal_or_404(request.user, pk)
+    deal = deal_or_404(request.user, pk, parts=False)
     run = _run_or_404(deal, run_id)
     if not run.is_finished:
         return render(request, "deals/valuation/_progress.html", run_context(request, deal, run))
@@ -137,7 +133,7 @@ BROKER_AWAY = gettext_lazy(
 @require_POST
 def valuation_start(request: HttpRequest, pk: int) -> HttpResponse:
     """The arranger starts (or retries) the valuation of a compliance-approved deal; a refusal is a message."""
-    deal = _deal_or_404(request.user, pk)
+    deal = deal_or_404(request.user, pk, parts=False)
     raw = request.POST.get("n_paths") or str(DEFAULT_PATHS)
     if not raw.isdigit():
         messages.error(request, _("The number of paths must be a whole number."))
@@ -163,7 +159,7 @@ def valuation_start(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def valuation_summary(request: HttpRequest, pk: int) -> HttpResponse:
     """A read-only summary of the latest finished valuation (loaded into the investor's product page)."""
-    deal = _deal_or_404(request.user, pk)
+    deal = deal_or_404(request.user, pk, parts=False)
     run = _runs(deal).filter(status=JobStatus.SUCCEEDED).order_by("-finished_at", "-pk").first()
     context: dict[str, Any] = {"deal": deal, "run": run, "paths": f"{run.n_paths:,}" if run else ""}
     if run is not None and result_is_current(run.result):
@@ -172,7 +168,7 @@ def valuation_summary(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _finished_run_or_404(request: HttpRequest, pk: int, run_id: int) -> tuple[Deal, ValuationRun]:
-    deal = _deal_or_404(request.user, pk)
+    deal = deal_or_404(request.user, pk, parts=False)
     run = _run_or_404(deal, run_id)
     if run.status != JobStatus.SUCCEEDED or not run.result:
         raise Http404(_("This run has no results to download."))

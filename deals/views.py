@@ -40,26 +40,21 @@ from .selectors import (
     MARKET_YEAR_MIN,
     audit_log_for,
     credit_enhancement_list_for,
-    deal_get_for,
     deal_list_for,
+    deal_or_404,
     deal_status_counts_for,
+    latest_valuation,
     market_summary,
     pledge_list_for,
     pool_asset_list_for,
     tranche_list_for,
 )
+from .valuation_views import BROKER_AWAY
 
 # The market page opens on this issue year when deals were issued in it (the year docs/market_data.md reports).
 DEFAULT_MARKET_YEAR = 2025
 HASH_SHOWN = 12
 _STATUS_LABELS = dict(DealStatus.choices)
-
-
-def _deal_or_404(user: User, pk: int) -> Deal:
-    try:
-        return deal_get_for(user, pk)
-    except Deal.DoesNotExist:
-        raise Http404(_("No such deal.")) from None
 
 
 def action_label(action: str) -> str:
@@ -204,7 +199,7 @@ def _deal_page(
 @login_required
 def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A deal: terms, pool, capital structure, enhancement, pledges, audit log and the moves the user can make."""
-    return _deal_page(request, _deal_or_404(request.user, pk))
+    return _deal_page(request, deal_or_404(request.user, pk))
 
 
 @login_required
@@ -212,17 +207,20 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def deal_transition(request: HttpRequest, pk: int) -> HttpResponse:
     """Make one workflow move from a button on the deal page; a refused move is shown, never a server error."""
     user = request.user
-    deal = _deal_or_404(user, pk)
+    deal = deal_or_404(user, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("That move was not understood; reload the page and try again."))
         return redirect("deal_detail", pk=deal.pk)
     action = form.cleaned_data["action"]
     try:
-        if action == "issue":
-            deal = workflow.deal_issue(deal=deal, actor=user, issue_date=form.cleaned_data["issue_date"])
-        else:
-            deal = workflow.deal_move(deal=deal, action=action, actor=user, reason=form.cleaned_data["reason"])
+        deal = workflow.deal_move(
+            deal=deal,
+            action=action,
+            actor=user,
+            reason=form.cleaned_data["reason"],
+            issue_date=form.cleaned_data["issue_date"],
+        )
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
@@ -231,13 +229,9 @@ def deal_transition(request: HttpRequest, pk: int) -> HttpResponse:
             _("%(move)s: the deal is now “%(status)s”.")
             % {"move": ALLOWED_TRANSITIONS[action].label, "status": deal.get_status_display()},
         )
-        if action == "start_valuation":
-            from .valuation_jobs import latest_valuation
-            from .valuation_views import BROKER_AWAY
-
-            run = latest_valuation(deal=deal)
-            if run is not None and run.waiting_for_broker:
-                messages.warning(request, BROKER_AWAY)
+        run = latest_valuation(deal=deal) if deal.status == DealStatus.VALUING else None
+        if run is not None and run.waiting_for_broker:
+            messages.warning(request, BROKER_AWAY)
     return redirect("deal_detail", pk=deal.pk)
 
 
@@ -294,12 +288,12 @@ def deal_create(request: HttpRequest) -> HttpResponse:
 def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The originator changes the terms and structure of a draft or returned deal."""
     user = request.user
-    deal = _deal_or_404(user, pk)
+    deal = deal_or_404(user, pk)
     if not _may_edit(user, deal):
         messages.error(request, _("This application can no longer be changed."))
         return redirect("deal_detail", pk=deal.pk)
     # The form works on a copy: the service reads the deal afresh under its lock.
-    form = DealForm(request.POST if request.method == "POST" else None, instance=_deal_or_404(user, pk))
+    form = DealForm(request.POST if request.method == "POST" else None, instance=deal_or_404(user, pk))
     if request.method == "POST" and form.is_valid():
         try:
             services.deal_update(actor=user, deal=deal, **form.cleaned_data)
@@ -333,7 +327,7 @@ def _add_domain_error(form: forms.Form, exc: DomainError) -> None:
 def _edit(request: HttpRequest, pk: int, form_key: str, make_form: Any, save: Any, done: str) -> HttpResponse:
     """Shared flow of the application edits: parse, call the service, show the deal page with the outcome."""
     user = request.user
-    deal = _deal_or_404(user, pk)
+    deal = deal_or_404(user, pk)
     if not _may_edit(user, deal):
         messages.error(request, _("This application can no longer be changed."))
         return redirect("deal_detail", pk=deal.pk)
@@ -346,7 +340,7 @@ def _edit(request: HttpRequest, pk: int, form_key: str, make_form: Any, save: An
         else:
             messages.success(request, done)
             return redirect("deal_detail", pk=deal.pk)
-    return _deal_page(request, _deal_or_404(user, pk), bound={form_key: form}, status=400)
+    return _deal_page(request, deal_or_404(user, pk), bound={form_key: form}, status=400)
 
 
 def _own_assets(user: User, deal: Deal) -> Any:
@@ -411,7 +405,7 @@ def pledge_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _remove(request: HttpRequest, pk: int, find: Any, remove: Any, done: str) -> HttpResponse:
     user = request.user
-    deal = _deal_or_404(user, pk)
+    deal = deal_or_404(user, pk)
     try:
         remove(user, find(user, deal))
     except DomainError as exc:
@@ -485,7 +479,7 @@ def _edit_part(
 ) -> HttpResponse:
     """Shared flow of the edit pages of a deal's parts: the form filled with the part, the service, back to the deal."""
     user = request.user
-    deal = _deal_or_404(user, pk)
+    deal = deal_or_404(user, pk)
     part = find(user, deal)
     if not _may_edit(user, deal):
         messages.error(request, _("This application can no longer be changed."))

@@ -1,14 +1,19 @@
-"""The deal workflow: one public service per move, all through one private transition function.
+"""The deal workflow: one function, `deal_move`, makes every move of a deal.
 
 Each move checks the actor's role and organisation, the deal's state and the
-move's preconditions, locks the deal row, changes the status and appends the
-hash-chained audit event, all in one transaction. Side effects wait for commit.
+move's preconditions, locks the deal row, changes the status, runs what the
+move sets off and appends the hash-chained audit event, all in one
+transaction. What other modules do on a move is a hook declared here by name
+(`MOVE_HOOKS`, `COMMITTED_HOOKS`) whose handlers are registered in
+deals/apps.py and investors/apps.py (docs/architecture.md, "Hooks"); the named
+wrappers below (`deal_submit`, ...) are thin calls to `deal_move`.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +25,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from origination.choices import Role
 from origination.errors import ConflictError, DomainError
 from origination.formatting import money
+from origination.hooks import Hook, hook_declare
 from origination.models import RevenueRecord
 
 from .audit import audit_append
@@ -41,26 +47,67 @@ from .models import CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
 
 MIN_REVENUE_MONTHS = 12
 
-# Called after commit with (deal_id, action); later stages (matching on publish) register here.
-_after_commit_hooks: list[Callable[[int, str], None]] = []
+
+@dataclass(frozen=True)
+class Move:
+    """One move as the handlers of its hooks receive it: the locked deal, already in its new status, and the
+    move's own data (`issue_date` for the issue; `n_paths` and `seed`, the valuation request, for start_valuation)."""
+
+    deal: Deal
+    action: str
+    actor: Any
+    from_status: str
+    reason: str
+    issue_date: datetime.date | None = None
+    n_paths: int | None = None
+    seed: int | None = None
 
 
-# Run inside the move's transaction, after the status change: `effect(deal)`. The issue move allots the book here,
-# so a deal is never issued without its allocation (or allotted without being issued).
-_in_transaction_effects: dict[str, list[Callable[[Deal], None]]] = {}
-
-
-def register_transition_effect(action: str, effect: Callable[[Deal], None]) -> None:
-    """Run `effect(deal)` inside every `action` move's transaction, under the deal's lock."""
-    effects = _in_transaction_effects.setdefault(action, [])
-    if effect not in effects:
-        effects.append(effect)
-
-
-def register_transition_hook(hook: Callable[[int, str], None]) -> None:
-    """Run `hook(deal_id, action)` after every committed transition."""
-    if hook not in _after_commit_hooks:
-        _after_commit_hooks.append(hook)
+# What a move sets off in another module: `handler(move)` runs inside the move's transaction, under the deal's lock,
+# after the status change and before the audit event; a handler that raises refuses the move. A required hook with
+# no handler is a system check error (origination.E001), so none of these can silently go missing.
+MOVE_HOOKS: dict[str, Hook] = {
+    "submit": hook_declare(
+        "deal_submitted",
+        "On submit, record the facts the deal relies on as compliance reviews them (docs/frozen_facts.md).",
+        required=True,
+    ),
+    "approve": hook_declare(
+        "deal_approved",
+        "On approval, take the facts changed during the review into it and resolve their open changes "
+        "(docs/frozen_facts.md).",
+        required=True,
+    ),
+    "reopen_review": hook_declare(
+        "deal_review_reopened",
+        "When a changed fact reopens the review, close the deal's valuation runs: they value facts that no longer "
+        "hold (docs/frozen_facts.md).",
+        required=True,
+    ),
+    "start_valuation": hook_declare(
+        "deal_valuation_started",
+        "Queue the valuation run the move asks for: no deal is 'valuing' without a run.",
+        required=True,
+    ),
+    "fail_valuation": hook_declare(
+        "deal_valuation_failed",
+        "When a valuation is recorded as failed, close the deal's runs still queued or running.",
+        required=True,
+    ),
+    "issue": hook_declare(
+        "deal_issued",
+        "At issue, allot the book: every order is checked again against its investor's mandate and suitability "
+        "(the special risk warning above its level), and one that no longer stands is held, not allotted.",
+        required=True,
+    ),
+}
+# `handler(move)` after the move's transaction commits (a failure there no longer undoes the move).
+COMMITTED_HOOKS: dict[str, Hook] = {
+    "publish": hook_declare(
+        "deal_published",
+        "After a deal is published, match its products against every investor.",
+    ),
+}
 
 
 # The checks a deal passes before it may be submitted, by the key its problem is reported under (in this order).
@@ -278,15 +325,30 @@ def available_transitions(*, deal: Deal, actor: Any) -> list[Transition]:
     ]
 
 
-def _deal_transition(
-    *, deal_id: int, action: str, actor: Any, reason: str = "", issue_date: datetime.date | None = None
+def deal_move(
+    *,
+    deal: Deal,
+    action: str,
+    actor: Any,
+    reason: str = "",
+    issue_date: datetime.date | None = None,
+    n_paths: int | None = None,
+    seed: int | None = None,
 ) -> Deal:
+    """Make the named workflow move: every button, API call, worker and wrapper moves a deal through here.
+
+    `reason` is what the actor typed (required by some moves); `issue_date` is the issue move's (today when not
+    given); `n_paths` and `seed` are the valuation request of start_valuation (the valuation job's defaults when not
+    given). A move ignores the data of another move. Refused: an unknown action (400 unknown_action), a role or
+    company that may not make it (403 forbidden), a state it does not start from (409 invalid_transition), a
+    missing reason (400 reason_required), an unmet precondition (400 preconditions_not_met, one field per check).
+    """
     transition = ALLOWED_TRANSITIONS.get(action)
     if transition is None:
         raise DomainError("unknown_action", _("There is no workflow move called '%(action)s'.") % {"action": action})
     reason = (reason or "").strip()
     with transaction.atomic():
-        deal = Deal.objects.select_for_update().get(pk=deal_id)
+        deal = Deal.objects.select_for_update().get(pk=deal.pk)
         if not transition_allowed_for(deal=deal, transition=transition, actor=actor):
             raise DomainError(
                 "forbidden",
@@ -313,8 +375,12 @@ def _deal_transition(
         deal.status_changed_at = timezone.now()
         update_fields = ["status", "status_changed_at", "updated_at"]
         if transition.target == DealStatus.ISSUED:
-            deal.issue_date = issue_date or timezone.localdate()
+            issue_date = deal.issue_date = issue_date or timezone.localdate()
             update_fields.append("issue_date")
+        else:
+            issue_date = None
+        if action != "start_valuation":
+            n_paths = seed = None
         deal.save(update_fields=update_fields)
         if action == "submit":
             # Each submission builds (first time) or re-checks the compliance review, in this transaction.
@@ -322,8 +388,12 @@ def _deal_transition(
         if transition.target in (DealStatus.WITHDRAWN, DealStatus.REJECTED):
             # A deal that will never issue frees its pledged data assets.
             Pledge.objects.filter(deal=deal, status=PledgeStatus.ACTIVE).update(status=PledgeStatus.RELEASED)
-        for effect in _in_transaction_effects.get(action, []):
-            effect(deal)
+        move = Move(
+            deal=deal, action=action, actor=actor, from_status=from_status, reason=reason,
+            issue_date=issue_date, n_paths=n_paths, seed=seed,
+        )  # fmt: skip
+        if action in MOVE_HOOKS:
+            MOVE_HOOKS[action].fire(move)
         audit_append(
             deal=deal,
             actor=actor,
@@ -333,8 +403,8 @@ def _deal_transition(
             to_status=transition.target,
             reason=reason,
         )
-        for hook in _after_commit_hooks:
-            transaction.on_commit(lambda hook=hook: hook(deal.pk, action))
+        if action in COMMITTED_HOOKS:
+            transaction.on_commit(lambda: COMMITTED_HOOKS[action].fire(move))
     return deal
 
 
@@ -346,79 +416,64 @@ def _actor_label(actor: Any) -> str:
     return f"{name} ({actor.role}{', ' + str(org) if org else ''})"
 
 
-def deal_transition(*, deal: Deal, action: str, actor: Any, reason: str = "") -> Deal:
-    """Make the named workflow move; the API and pages dispatch here by action name (via `deal_move`)."""
-    return _deal_transition(deal_id=deal.pk, action=action, actor=actor, reason=reason)
-
-
-def deal_move(*, deal: Deal, action: str, actor: Any, reason: str = "") -> Deal:
-    """What a button or an API call asks for by name: starting a valuation also queues its run."""
-    if action == "start_valuation":
-        from .valuation_jobs import valuation_request
-
-        valuation_request(actor=actor, deal=deal)
-        return Deal.objects.get(pk=deal.pk)
-    return deal_transition(deal=deal, action=action, actor=actor, reason=reason)
-
-
 def deal_submit(*, deal: Deal, actor: Any) -> Deal:
     """Originator submits a complete application for compliance review."""
-    return _deal_transition(deal_id=deal.pk, action="submit", actor=actor)
+    return deal_move(deal=deal, action="submit", actor=actor)
 
 
 def deal_start_review(*, deal: Deal, actor: Any) -> Deal:
     """Compliance officer takes a submitted deal into review."""
-    return _deal_transition(deal_id=deal.pk, action="start_review", actor=actor)
+    return deal_move(deal=deal, action="start_review", actor=actor)
 
 
 def deal_request_changes(*, deal: Deal, actor: Any, reason: str) -> Deal:
     """Compliance officer sends the deal back to the originator, saying what to change."""
-    return _deal_transition(deal_id=deal.pk, action="request_changes", actor=actor, reason=reason)
+    return deal_move(deal=deal, action="request_changes", actor=actor, reason=reason)
 
 
 def deal_reject(*, deal: Deal, actor: Any, reason: str) -> Deal:
     """Compliance officer rejects the deal, with a reason."""
-    return _deal_transition(deal_id=deal.pk, action="reject", actor=actor, reason=reason)
+    return deal_move(deal=deal, action="reject", actor=actor, reason=reason)
 
 
 def deal_approve(*, deal: Deal, actor: Any) -> Deal:
     """Compliance officer approves the deal's privacy compliance."""
-    return _deal_transition(deal_id=deal.pk, action="approve", actor=actor)
+    return deal_move(deal=deal, action="approve", actor=actor)
 
 
-def deal_start_valuation(*, deal: Deal, actor: Any) -> Deal:
-    """Arranger (or the system) starts the valuation of an approved deal."""
-    return _deal_transition(deal_id=deal.pk, action="start_valuation", actor=actor)
+def deal_start_valuation(*, deal: Deal, actor: Any, n_paths: int | None = None, seed: int | None = None) -> Deal:
+    """Arranger (or the system) starts the valuation of an approved deal; its run is queued in the same move."""
+    return deal_move(deal=deal, action="start_valuation", actor=actor, n_paths=n_paths, seed=seed)
 
 
 def deal_complete_valuation(*, deal: Deal, actor: Any = None) -> Deal:
     """The valuation worker records that the deal is valued."""
-    return _deal_transition(deal_id=deal.pk, action="complete_valuation", actor=actor)
+    return deal_move(deal=deal, action="complete_valuation", actor=actor)
 
 
 def deal_fail_valuation(*, deal: Deal, actor: Any = None, reason: str) -> Deal:
     """A valuation failed; the deal goes back to approved so it can be retried."""
-    return _deal_transition(deal_id=deal.pk, action="fail_valuation", actor=actor, reason=reason)
+    return deal_move(deal=deal, action="fail_valuation", actor=actor, reason=reason)
 
 
 def deal_publish(*, deal: Deal, actor: Any) -> Deal:
     """Arranger publishes a valued deal to investors."""
-    return _deal_transition(deal_id=deal.pk, action="publish", actor=actor)
+    return deal_move(deal=deal, action="publish", actor=actor)
 
 
 def deal_open_book(*, deal: Deal, actor: Any) -> Deal:
     """Arranger opens book building on a published deal."""
-    return _deal_transition(deal_id=deal.pk, action="open_book", actor=actor)
+    return deal_move(deal=deal, action="open_book", actor=actor)
 
 
 def deal_issue(*, deal: Deal, actor: Any, issue_date: datetime.date | None = None) -> Deal:
     """Arranger closes the book and issues the notes (on `issue_date`, today by default)."""
-    return _deal_transition(deal_id=deal.pk, action="issue", actor=actor, issue_date=issue_date)
+    return deal_move(deal=deal, action="issue", actor=actor, issue_date=issue_date)
 
 
 def deal_withdraw(*, deal: Deal, actor: Any, reason: str) -> Deal:
     """Originator withdraws its deal at any state before issue."""
-    return _deal_transition(deal_id=deal.pk, action="withdraw", actor=actor, reason=reason)
+    return deal_move(deal=deal, action="withdraw", actor=actor, reason=reason)
 
 
 def deal_reopen_review(*, deal: Deal, reason: str) -> Deal:
@@ -426,4 +481,4 @@ def deal_reopen_review(*, deal: Deal, reason: str) -> Deal:
 
     Made by the system, never by a button (deals.facts calls it); `reason` names the change (docs/frozen_facts.md).
     """
-    return _deal_transition(deal_id=deal.pk, action="reopen_review", actor=None, reason=reason)
+    return deal_move(deal=deal, action="reopen_review", actor=None, reason=reason)

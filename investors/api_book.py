@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -16,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from deals.models import Tranche
-from deals.selectors import deal_list_for, tranche_list_for
+from deals.selectors import deal_or_404, tranche_list_for
 from origination.api import ScopedPrimaryKeyField, ScopedViewSetMixin, error_responses
 from origination.errors import DomainError
 from origination.limits import POSITIVE_MONEY_RANGE, RATE_RANGE
@@ -152,9 +151,7 @@ class DealBookView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT, **error_responses(404)})
     def get(self, request: Request, pk: int) -> Response:
         user: User = request.user  # type: ignore[assignment]
-        deal = deal_list_for(user).filter(pk=pk).first()
-        if deal is None or user.is_compliance:
-            raise Http404
+        deal = deal_or_404(user, pk, parts=False, among=selectors.book_deal_list_for)
         return Response(
             {
                 "deal": deal.pk,

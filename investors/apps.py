@@ -11,7 +11,11 @@ class InvestorsConfig(AppConfig):
     verbose_name = _("Investors")
 
     def ready(self) -> None:
-        # Registers the matching triggers and the allotment at issue.
+        # The handlers of the deal workflow's hooks (deals/workflow.py) that live in this app (docs/architecture.md,
+        # "Hooks"): the allotment at issue, with every order checked again for suitability, and matching on publish.
+        from origination.hooks import hook_get
+
         from . import hooks
 
-        hooks.connect()
+        hook_get("deal_issued").register(hooks.on_issue)
+        hook_get("deal_published").register(hooks.on_publish)

@@ -1,38 +1,28 @@
-"""What the investor side does on the deal's moves: re-match on publish and profile change, allot the book at issue."""
+"""What the investor side does on the deal's moves: allot the book at issue, match a published deal.
+
+Handlers of hooks the deal workflow declares (deals/workflow.py), registered in
+investors/apps.py.
+"""
 
 from __future__ import annotations
 
-from deals.workflow import register_transition_effect, register_transition_hook
+from deals.workflow import Move
 
-from .services import register_profile_change_hook
-
-# Moves after which a deal's products enter the market or change.
-REMATCH_DEAL_ON = frozenset({"publish"})
-
-
-def _on_transition(deal_id: int, action: str) -> None:
-    if action in REMATCH_DEAL_ON:
-        from .match_jobs import match_request
-        from .models import MatchRun
-
-        match_request(scope=MatchRun.Scope.DEAL, scope_id=deal_id)
+from .match_jobs import match_request
+from .models import MatchRun
+from .orders import book_allocate
 
 
-def _on_profile_change(investor_id: int) -> None:
-    from .match_jobs import match_request
-    from .models import MatchRun
+def on_issue(move: Move) -> None:
+    """At issue, inside the move's transaction: allot the book.
 
-    match_request(scope=MatchRun.Scope.INVESTOR, scope_id=investor_id)
-
-
-def _allocate_on_issue(deal) -> None:  # type: ignore[no-untyped-def]
-    from .orders import book_allocate
-
-    book_allocate(deal=deal)
+    Each order is first checked again against its investor's mandate and
+    suitability as they are now; one that no longer stands is held with its
+    reasons and not allotted (investors/orders.py).
+    """
+    book_allocate(deal=move.deal)
 
 
-def connect() -> None:
-    """Register the matching triggers (called once from the app config)."""
-    register_transition_hook(_on_transition)
-    register_transition_effect("issue", _allocate_on_issue)
-    register_profile_change_hook(_on_profile_change)
+def on_publish(move: Move) -> None:
+    """After a deal is published: match its products against every investor."""
+    match_request(scope=MatchRun.Scope.DEAL, scope_id=move.deal.pk)

@@ -6,21 +6,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from deals.choices import DealStatus
 from deals.compliance.presenters import with_text
-from deals.models import Deal, Tranche
-from deals.selectors import deal_list_for
+from deals.models import Tranche
+from deals.selectors import deal_or_404
 from origination.errors import DomainError
 
 from .match_candidates import Fit, by_fit, match_candidates_for, product_page_for
-from .match_rows import MARKET_STATES
 from .matching_inputs import RATING_SCALE
 from .models import RiskProfile
-from .selectors import fact_notices_for, investor_holds_deal, risk_profile_list_for
+from .selectors import fact_notices_for, market_deal_list_for, product_deal_list_for, risk_profile_list_for
 from .suitability import suitability_confirm
 
 
@@ -47,23 +45,11 @@ def product_list(request: HttpRequest) -> HttpResponse:
     return render(request, "investors/products.html", context)
 
 
-def _market_deal(request: HttpRequest, pk: int) -> Deal:
-    return get_object_or_404(deal_list_for(request.user).filter(status__in=MARKET_STATES), pk=pk)
-
-
-def _product_deal(request: HttpRequest, pk: int) -> Deal:
-    """A deal on the market, or an issued one the investor holds (its page then carries the notices of changes)."""
-    deal = get_object_or_404(deal_list_for(request.user).filter(status__in=MARKET_STATES | {DealStatus.ISSUED}), pk=pk)
-    if deal.status not in MARKET_STATES and not investor_holds_deal(investor_id=request.user.investor_id, deal=deal):
-        raise Http404(_("No such product."))
-    return deal
-
-
 @login_required
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A product: each tranche with its fit for the investor, and the special warning where it is above its level."""
     profile = _investor_profile(request)
-    deal = _product_deal(request, pk)
+    deal = deal_or_404(request.user, pk, parts=False, among=product_deal_list_for)
     page = product_page_for(profile=profile, deal=deal)
     context = {
         "deal": deal,
@@ -80,7 +66,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def product_confirm_warning(request: HttpRequest, pk: int, tranche_pk: int) -> HttpResponse:
     """The investor confirms the special risk warning for a tranche above its level; recorded."""
     _investor_profile(request)
-    deal = _market_deal(request, pk)
+    deal = deal_or_404(request.user, pk, parts=False, among=market_deal_list_for)
     tranche = Tranche.objects.filter(deal=deal, pk=tranche_pk).first()
     if tranche is None:
         raise Http404(_("No such tranche."))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from deals.choices import PUBLIC_STATES
+from deals.choices import PUBLIC_STATES, DealStatus
 from deals.compliance.models import FactChange
 from deals.models import Deal, Tranche
+from deals.selectors import deal_list_for
 from origination.models import User
 
 from .book import BookSummary, Order, book_summary
@@ -61,6 +62,13 @@ def allocation_list_for(user: User) -> QuerySet[Allocation]:
     return _book_scope(Allocation.objects.select_related("investor", "tranche", "tranche__deal"), user)
 
 
+def book_deal_list_for(user: User) -> QuerySet[Deal]:
+    """Deals whose book the user may open: those it may see, except for compliance officers (the book is the
+    market's orders and allotments, not part of the review)."""
+    deals = deal_list_for(user)
+    return deals.none() if user.is_compliance else deals
+
+
 @dataclass
 class TrancheBook:
     """One tranche's side of the book as the user may see it."""
@@ -72,7 +80,7 @@ class TrancheBook:
 
 
 def book_for(user: User, deal: Deal) -> list[TrancheBook]:
-    """The book of a deal the user can already see, per tranche.
+    """The book of a deal the user may open (`book_deal_list_for`), per tranche.
 
     The originator and the arranger see every order with coverage and clearing
     yield; an investor sees only its own orders and allocations, never the
@@ -121,6 +129,26 @@ def investor_holds_deal(*, investor_id: int | None, deal: Deal) -> bool:
         investor_id=investor_id, tranche__deal=deal, status=IndicationStatus.ACTIVE
     )
     return allotted.exists() or ordered.exists()
+
+
+def market_deal_list_for(user: User) -> QuerySet[Deal]:
+    """Deals on the market (published, or in book building) the user may see: the products an investor orders."""
+    return deal_list_for(user).filter(status__in=MARKET_STATES)
+
+
+def product_deal_list_for(user: User) -> QuerySet[Deal]:
+    """Deals whose product page the user may open: those on the market, and the issued ones its institution holds
+    (`investor_holds_deal`: notes allotted, or an order in the book), whose page carries the notices of changes."""
+    investor_id = getattr(user, "investor_id", None)
+    holds = Exists(
+        Allocation.objects.filter(investor_id=investor_id, tranche__deal=OuterRef("pk"), amount__gt=0)
+    ) | Exists(
+        IndicationOfInterest.objects.filter(
+            investor_id=investor_id, tranche__deal=OuterRef("pk"), status=IndicationStatus.ACTIVE
+        )
+    )
+    issued_and_held = Q(status=DealStatus.ISSUED) & Q(holds)
+    return deal_list_for(user).filter(Q(status__in=MARKET_STATES) | issued_and_held)
 
 
 def fact_notices_for(user: User, deal: Deal) -> list[FactChange]:

@@ -15,7 +15,8 @@ from origination.errors import DomainError
 from origination.models import User
 from origination.services import full_clean_or_raise
 
-from .models import Investor, RiskProfile
+from .match_jobs import match_request
+from .models import Investor, MatchRun, RiskProfile
 from .questionnaire import QuestionnaireError, score_questionnaire
 
 # What investor staff may change by hand; the risk tolerance comes from the questionnaire.
@@ -94,16 +95,5 @@ def risk_profile_submit_questionnaire(*, actor: User, investor: Investor, answer
 
 
 def _queue_rematch(*, investor_id: int) -> None:
-    """After commit, re-match this investor against every product (when the matching job exists)."""
-    for hook in _PROFILE_CHANGE_HOOKS:
-        transaction.on_commit(lambda hook=hook: hook(investor_id))
-
-
-# The matching job registers itself here: `hook(investor_id)` after a profile change commits.
-_PROFILE_CHANGE_HOOKS: list[Any] = []
-
-
-def register_profile_change_hook(hook: Any) -> None:
-    """Run `hook(investor_id)` after every committed change of a risk profile."""
-    if hook not in _PROFILE_CHANGE_HOOKS:
-        _PROFILE_CHANGE_HOOKS.append(hook)
+    """After commit, match this investor again against every product."""
+    transaction.on_commit(lambda: match_request(scope=MatchRun.Scope.INVESTOR, scope_id=investor_id))

@@ -8,14 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from deals.choices import DealType
 from deals.compliance.presenters import with_text
-from deals.models import Deal, Tranche
-from deals.selectors import deal_list_for
+from deals.models import Tranche
+from deals.selectors import deal_or_404
 from origination.errors import DomainError
 from origination.models import User
 
@@ -23,7 +23,14 @@ from .forms import OrderForm, QuestionnaireForm
 from .mandate import breach_text
 from .models import IndicationOfInterest, Investor, RiskProfile
 from .orders import BOOK_OPEN_STATES, order_amend, order_place, order_withdraw
-from .selectors import book_for, fact_notices_for, investor_list_for, may_read_order_reasons, order_list_for
+from .selectors import (
+    book_deal_list_for,
+    book_for,
+    fact_notices_for,
+    investor_list_for,
+    may_read_order_reasons,
+    order_list_for,
+)
 from .services import risk_profile_submit_questionnaire
 from .suitability import order_breaches
 
@@ -84,16 +91,10 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
     return render(request, "investors/questionnaire.html", {"form": form, "profile": profile})
 
 
-def _visible_deal(user, pk: int) -> Deal:  # type: ignore[no-untyped-def]
-    return get_object_or_404(deal_list_for(user), pk=pk)
-
-
 @login_required
 def deal_book(request: HttpRequest, pk: int) -> HttpResponse:
     """The book of a published deal: an investor's own orders and forms; the whole book for originator and arranger."""
-    deal = _visible_deal(request.user, pk)
-    if request.user.is_compliance:
-        raise Http404(_("No such book."))
+    deal = deal_or_404(request.user, pk, parts=False, among=book_deal_list_for)
     books = book_for(request.user, deal)
     for book in books:
         book.form = OrderForm(prefix=f"t{book.tranche.pk}")
@@ -127,7 +128,7 @@ def _order_reasons(user: User, order: IndicationOfInterest, *, book_open: bool) 
 @require_POST
 def order_submit(request: HttpRequest, pk: int, tranche_pk: int) -> HttpResponse:
     """Place (or amend, when one is active) the investor's order on a tranche."""
-    deal = _visible_deal(request.user, pk)
+    deal = deal_or_404(request.user, pk, parts=False)
     tranche = Tranche.objects.filter(deal=deal, pk=tranche_pk).first()
     if tranche is None:
         raise Http404(_("No such tranche."))
@@ -159,7 +160,7 @@ def order_submit(request: HttpRequest, pk: int, tranche_pk: int) -> HttpResponse
 @require_POST
 def order_cancel(request: HttpRequest, pk: int, order_pk: int) -> HttpResponse:
     """Withdraw the investor's own active order."""
-    deal = _visible_deal(request.user, pk)
+    deal = deal_or_404(request.user, pk, parts=False)
     order = order_list_for(request.user).filter(tranche__deal=deal, pk=order_pk).first()
     if order is None:
         raise Http404(_("No such order."))

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
 from django.utils import translation
 
 from deals import selectors as deal_selectors
@@ -104,6 +105,8 @@ def test_originator_gets_another_companys_deal_as_not_found(world, user_a):
     for status in DealStatus:
         with pytest.raises(Deal.DoesNotExist):
             deal_selectors.deal_get_for(user_a, world["deals"]["B", status].pk)
+        with pytest.raises(Http404):  # pages and the API: a 404, never a 403
+            deal_selectors.deal_or_404(user_a, world["deals"]["B", status].pk)
     assert deal_selectors.deal_get_for(user_a, world["deals"]["A", "draft"].pk).name == "A-draft"
 
 
@@ -184,6 +187,18 @@ def test_compliance_never_sees_a_draft_that_was_withdrawn_without_being_submitte
     assets = origination_selectors.data_asset_list_for(compliance_user)
     assert not assets.filter(pk__in=hidden_assets).exists()
     assert assets.filter(pk__in=shown_assets).count() == 1
+
+
+def test_compliance_sees_deals_on_the_market_but_not_their_book(world, compliance_user, user_a, investor_staff):
+    published = world["deals"]["A", DealStatus.PUBLISHED]
+    assert deal_selectors.deal_or_404(compliance_user, published.pk, parts=False) == published
+    with pytest.raises(Http404):
+        deal_selectors.deal_or_404(
+            compliance_user, published.pk, parts=False, among=investor_selectors.book_deal_list_for
+        )
+    assert not investor_selectors.book_deal_list_for(compliance_user).exists()
+    for reader in (user_a, investor_staff):  # the deal's originator and an investor open its book
+        assert investor_selectors.book_deal_list_for(reader).filter(pk=published.pk).exists()
 
 
 def test_compliance_sees_no_investor(world, compliance_user, investor):

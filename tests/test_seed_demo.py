@@ -266,7 +266,7 @@ def test_empowerment_obligors_carry_their_pd_without_the_data_as_the_deal_states
 def test_every_valued_senior_is_aaa_inside_the_2025_band_and_every_residual_class_is_not_rated():
     """The demo market re-valued (issue 8): the seniors AAA and their suggested coupons inside the 2025 band
     (1.85 %-2.58 %) for structural reasons, the subordinated classes NR and R5; stored on the tranches."""
-    from deals.valuation_jobs import latest_result
+    from deals.selectors import latest_result
 
     valued = Deal.objects.filter(status__in=["valued", "published", "book_building", "issued"])
     assert valued.count() == 9
@@ -303,7 +303,7 @@ def test_every_valued_senior_is_aaa_inside_the_2025_band_and_every_residual_clas
 
 
 def test_the_2025_deals_price_on_the_curve_of_their_own_dates():
-    from deals.valuation_jobs import latest_result
+    from deals.selectors import latest_result
 
     issued = Deal.objects.filter(status=DealStatus.ISSUED).order_by("issue_date")
     as_of = [latest_result(deal=d).result["market_as_of"] for d in issued]

@@ -21,6 +21,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from deals import workflow
 from deals.api import DealDetailSerializer
 from deals.audit import audit_action_label
 from deals.facts import fact_change_text, facts_differences
@@ -316,7 +317,8 @@ class ComplianceReviewViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet)
         review = self._review(refresh=False)
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        deal = services.review_decide(actor=request.user, deal=review.deal, **data.validated_data)
+        decision, reason = data.validated_data["decision"], data.validated_data["reason"]
+        deal = workflow.deal_move(deal=review.deal, action=decision, actor=request.user, reason=reason)
         return Response(DealDetailSerializer(deal_get_for(request.user, deal.pk), context={"request": request}).data)
 
     @extend_schema(

@@ -27,7 +27,6 @@ from .choices import (
     ANSWERABLE_STATES,
     ASSESSABLE_STATES,
     CLOSED_OUTCOMES,
-    DECISIONS,
     IN_PROGRESS_STATES,
     EvidenceStatus,
     FactChangeOutcome,
@@ -369,19 +368,6 @@ def item_assess(*, actor: User, item: ReviewItem, outcome: str, severity: str = 
             item=item, outcome=outcome, severity=item.severity, comment=comment, officer=actor
         )
     return item
-
-
-def review_decide(*, actor: User, deal: Deal, decision: str, reason: str = "") -> Deal:
-    """The officer's decision from the review page: start review, request changes, approve or reject.
-
-    Each is the workflow move of that name, with its role, state and precondition
-    checks and its audit event; approval is refused while a condition precedent is open.
-    """
-    from deals import workflow
-
-    if decision not in DECISIONS:
-        raise DomainError("unknown_action", _("There is no review decision called '%(d)s'.") % {"d": decision})
-    return workflow.deal_transition(deal=deal, action=decision, actor=actor, reason=reason)
 
 
 # --- facts changed after issue (docs/frozen_facts.md) ---------------------------------------------------------

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,7 +18,7 @@ from deals import workflow
 from deals.choices import ALLOWED_TRANSITIONS
 from deals.facts import facts_differences
 from deals.models import Deal
-from deals.selectors import deal_list_for
+from deals.selectors import deal_or_404
 from origination.errors import DomainError
 from origination.models import User
 from origination.services import data_right_create
@@ -31,10 +31,6 @@ from .export import review_workbook_response
 from .forms import AssessmentForm, DecisionForm, EvidenceForm, RightRenewalForm
 from .models import ComplianceReview, ReviewItem
 from .presenters import fact_findings_for, item_rows, sections, with_text
-
-
-def _deal_or_404(user: User, pk: int) -> Deal:
-    return get_object_or_404(deal_list_for(user), pk=pk)
 
 
 def _review_or_404(user: User, deal: Deal) -> ComplianceReview:
@@ -120,7 +116,7 @@ def _review_page(
 @login_required
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The review of a deal: each item with its answer, evidence, automatic findings and the officer's finding."""
-    deal = _deal_or_404(request.user, pk)
+    deal = deal_or_404(request.user, pk, parts=False)
     return _review_page(request, deal, _review_or_404(request.user, deal))
 
 
@@ -141,7 +137,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def fact_change_resolve(request: HttpRequest, pk: int, change_pk: int) -> HttpResponse:
     """The officer closes the finding a change after issue raised, saying what was assessed and done."""
-    deal = _deal_or_404(request.user, pk)
+    deal = deal_or_404(request.user, pk, parts=False)
     change = selectors.fact_change_list_for(request.user).filter(deal=deal, pk=change_pk).first()
     if change is None:
         raise Http404(_("No such change."))
@@ -172,7 +168,7 @@ def _after_item_write(request: HttpRequest, deal: Deal, item: ReviewItem, done: 
 @require_POST
 def item_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     """The originator answers an item (earlier answers stay as versions)."""
-    deal = _deal_or_404(request.user, pk)
+    deal = deal_or_404(request.user, pk, parts=False)
     item = _item_or_404(request.user, deal, item_pk)
     text = request.POST.get("text", "")
     try:
@@ -188,7 +184,7 @@ def item_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @require_POST
 def evidence_add(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     """The originator files a document for an item; a refused file leaves nothing behind and says why."""
-    deal = _deal_or_404(request.user, pk)
+    deal = deal_or_404(request.user, pk, parts=False)
     item = _item_or_404(request.user, deal, item_pk)
     current = item.evidence.filter(status=EvidenceStatus.CURRENT)
     form = EvidenceForm(request.POST, request.FILES, data_assets=deal_data_assets(deal), current=current)
@@ -213,7 +209,7 @@ def evidence_add(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @require_POST
 def evidence_withdraw(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
     """The originator withdraws a current document (it stays on record)."""
-    deal = _deal_or_404(request.user, pk)
+    deal = deal_or_404(request.user, pk, parts=False)
     evidence = selectors.evidence_list_for(request.user).filter(pk=evidence_pk, item__review__deal=deal).first()
     if evidence is None:
         raise Http404(_("No such document."))
@@ -229,7 +225,7 @@ def evidence_withdraw(request: HttpRequest, pk: int, evidence_pk: int) -> HttpRe
 @login_required
 def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
     """A document of a review the user may see, as an attachment (never rendered inline)."""
-    deal = _deal_or_404(request.user, pk)
+    deal = deal_or_404(request.user, pk, parts=False)
     evidence = selectors.evidence_list_for(request.user).filter(pk=evidence_pk, item__review__deal=deal).first()
     if evidence is None:
         raise Http404(_("No such document."))
@@ -253,7 +249,7 @@ def evidence_file_response(evidence: Any) -> FileResponse:
 @require_POST
 def item_assess(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     """The officer sets pass, finding or not applicable on an item, with a comment."""
-    deal = _deal_or_404(request.user, pk)
+    deal = deal_or_404(request.user, pk, parts=False)
     item = _item_or_404(request.user, deal, item_pk)
     form = AssessmentForm(request.POST)
     try:
@@ -270,15 +266,14 @@ def item_assess(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @require_POST
 def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Start review, request changes, approve or reject from the review page (each a workflow move, audited)."""
-    deal = _deal_or_404(request.user, pk)
+    deal = deal_or_404(request.user, pk, parts=False)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("That decision was not understood; reload the page and try again."))
         return redirect("compliance_review", pk=deal.pk)
     decision = form.cleaned_data["decision"]
     try:
-        deal = services.review_decide(actor=request.user, deal=deal, decision=decision,
-                                      reason=form.cleaned_data["reason"])  # fmt: skip
+        deal = workflow.deal_move(deal=deal, action=decision, actor=request.user, reason=form.cleaned_data["reason"])
     except DomainError as exc:
         return _review_page(
             request, deal, _review_or_404(request.user, deal), decision_error=exc, status=exc.status_code
@@ -296,7 +291,7 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def right_renew(request: HttpRequest, pk: int) -> HttpResponse:
     """The originator records a renewed registration of a data right flagged as expiring before maturity."""
     user = request.user
-    deal = _deal_or_404(user, pk)
+    deal = deal_or_404(user, pk, parts=False)
     review = _review_or_404(user, deal)
     if not may_answer(user, deal):
         raise Http404(_("This review takes no more answers."))
@@ -316,5 +311,5 @@ def right_renew(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def review_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The whole review as an Excel workbook a regulator can read: items, answers, evidence hashes, audit trail."""
-    deal = _deal_or_404(request.user, pk)
+    deal = deal_or_404(request.user, pk, parts=False)
     return review_workbook_response(review=_review_or_404(request.user, deal), user=request.user)

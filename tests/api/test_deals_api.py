@@ -670,3 +670,11 @@ def test_a_tenor_that_is_not_whole_payment_periods_is_refused_and_says_why(clien
     assert "multiple of 3 months" in response.json()["fields"]["tenor_months"][0]
     deal.refresh_from_db()
     assert deal.tenor_months == 36
+
+
+def test_the_api_and_the_application_form_write_the_same_fields_of_a_deal():
+    """What an originator may write of a deal is one list: a field the form offers, the API takes, and no other."""
+    from deals.api import DealWriteSerializer
+    from deals.forms import DealForm
+
+    assert list(DealWriteSerializer().fields) == list(DealForm().fields)

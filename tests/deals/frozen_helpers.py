@@ -61,7 +61,7 @@ def deal_in_state(
                 yield_rate=Decimal("0.0215"),
                 created_by=investor,
             )
-        deal = workflow.deal_transition(deal=deal, action=action, actor=actors.get(action, arranger))
+        deal = workflow.deal_move(deal=deal, action=action, actor=actors.get(action, arranger))
         if target == status:
             return deal
     raise ValueError(status)

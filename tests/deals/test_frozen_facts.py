@@ -357,7 +357,7 @@ def test_releasing_the_pledge_of_an_issued_deal_raises_a_finding(walk, arranger_
 def test_no_user_can_reopen_a_review_by_name(walk, request, who):
     deal = walk(S.COMPLIANCE_APPROVED)
     with pytest.raises(DomainError) as caught:
-        workflow.deal_transition(deal=deal, action="reopen_review", actor=request.getfixturevalue(who), reason="x")
+        workflow.deal_move(deal=deal, action="reopen_review", actor=request.getfixturevalue(who), reason="x")
     assert caught.value.status_code == 403
     deal.refresh_from_db()
     assert deal.status == S.COMPLIANCE_APPROVED

@@ -17,8 +17,8 @@ from django.core.management.base import BaseCommand
 
 from deals.market_data import market_parameters_for
 from deals.models import Deal
+from deals.selectors import latest_result
 from deals.valuation_inputs import comparable_deals, market_inputs
-from deals.valuation_jobs import latest_result
 from origination.formatting import percent
 
 PARTS = ("benchmark", "rating_spread", "liquidity_premium", "tenor_premium", "support_premium", "legal_premium")

@@ -170,6 +170,15 @@ def test_the_originator_cannot_record_findings_or_decide(as_user, user_a, compli
     )
 
 
+def test_a_decision_is_one_of_the_review_moves_only(as_user, user_a, compliance_user):
+    deal = in_review(user_a, compliance_user)
+    url = f"/api/compliance-reviews/{review_of(deal).pk}/decision/"
+    refused = assert_error(as_user(compliance_user).post(url, {"decision": "publish"}), 400, "invalid")
+    assert "decision" in refused["fields"]
+    deal.refresh_from_db()
+    assert deal.status == "in_review"
+
+
 def test_request_changes_needs_a_reason(as_user, user_a, compliance_user):
     deal = in_review(user_a, compliance_user)
     url = f"/api/compliance-reviews/{review_of(deal).pk}/decision/"

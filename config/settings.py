@@ -276,6 +276,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
     },
     "nightly-matching": {"task": "investors.tasks.nightly_matching", "schedule": crontab(hour=3, minute=0)},
+    # The writes that change a compliance finding's facts check it at once; this catches the rest (time passing,
+    # data changed outside the services) for the reviews being worked: the review pages only read.
+    "compliance-findings-refresh": {
+        "task": "deals.tasks.refresh_compliance_findings",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # Sign-in throttling (django-axes, docs/security.md): after AXES_FAILURE_LIMIT failed sign-ins for one account, or

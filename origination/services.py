@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .asset_hooks import data_asset_facts_changed
 from .errors import ConflictError, DomainError
 from .models import DataAsset, DataRight, Originator, User
 
@@ -102,6 +103,7 @@ def data_asset_update(*, actor: User, data_asset: DataAsset, **fields: Any) -> D
                 data_asset_id=asset.pk,
                 version=version,
             )
+            data_asset_facts_changed.fire(data_asset_id=asset.pk)
     return asset
 
 
@@ -144,6 +146,7 @@ def data_right_create(*, actor: User, data_asset: DataAsset, **fields: Any) -> D
             data_asset_id=data_asset.pk,
             version=version,
         )
+        data_asset_facts_changed.fire(data_asset_id=data_asset.pk)
     return right
 
 
@@ -181,6 +184,7 @@ def data_right_delete(*, actor: User, data_right: DataRight) -> None:
         facts.fact_change_record(
             deals=deals, actor=actor, action="data_right_removed", reason=reason, data_asset_id=asset_id
         )
+        data_asset_facts_changed.fire(data_asset_id=asset_id)
 
 
 def data_right_revoke(*, actor: User, data_right: DataRight, reason: str) -> DataRight:
@@ -219,6 +223,7 @@ def data_right_revoke(*, actor: User, data_right: DataRight, reason: str) -> Dat
             data_asset_id=right.data_asset_id,
             version=version,
         )
+        data_asset_facts_changed.fire(data_asset_id=right.data_asset_id)
     return right
 
 

@@ -155,7 +155,8 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Evidence files (deals/compliance/evidence.py): readable by the application's group only.
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"file_permissions_mode": 0o640}},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -275,6 +276,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
     },
     "nightly-matching": {"task": "investors.tasks.nightly_matching", "schedule": crontab(hour=3, minute=0)},
+    # The writes that change a compliance finding's facts check it at once; this catches the rest (time passing,
+    # data changed outside the services) for the reviews being worked: the review pages only read.
+    "compliance-findings-refresh": {
+        "task": "deals.tasks.refresh_compliance_findings",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # Sign-in throttling (django-axes, docs/security.md): after AXES_FAILURE_LIMIT failed sign-ins for one account, or

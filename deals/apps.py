@@ -17,6 +17,7 @@ class DealsConfig(AppConfig):
         from origination.hooks import hook_get
 
         from . import asset_hooks, facts, valuation_jobs
+        from .compliance import services as review_services
 
         hook_get("deal_submitted").register(facts.on_submit)
         hook_get("deal_approved").register(facts.on_approve)
@@ -26,3 +27,7 @@ class DealsConfig(AppConfig):
 
         # Answers what origination asks about a data asset: scoping, the facts and revenue deals rely on, its pages.
         asset_hooks.connect()
+
+        # The compliance findings follow the facts they check (deals/compliance/services.py, "keeping the findings
+        # current"): a data asset, its rights or its revenue changed.
+        hook_get("data_asset_facts_changed").register(review_services.data_asset_facts_changed)

@@ -1,4 +1,4 @@
-"""The hash-chained audit log of a deal: workflow moves and changes to the application; append and render.
+"""The hash-chained audit log of a deal: workflow moves, changes to the application and the book; append, render.
 
 The keyed hash is in audit_hash.py, verification and checkpoints in
 audit_verify.py; what the chain proves and what it cannot is in docs/audit.md.
@@ -9,12 +9,16 @@ are both the deal's status. Its `action` is a stable code (CHANGE_ACTIONS) and
 its `reason` is canonical JSON of language-neutral parameters (the part's id
 and name, the fields with their old and new values), so the hashed record
 never depends on the language of whoever made the change. `audit_reason_text`
-renders it in the reader's language.
+renders it in the reader's language. The book's events (orders and the
+allotment at issue) are written by investors/orders.py through `audit_record`
+and rendered here too; who may read them is in audit_read.py. docs/audit.md,
+"What is recorded", lists every action.
 """
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import models, transaction
@@ -27,6 +31,7 @@ from origination.errors import ConflictError
 from origination.models import DataAsset, DataRight
 
 from .audit_hash import GENESIS_HASH, audit_key, event_hash
+from .audit_read import BOOK_ACTIONS, book_params
 from .audit_verify import AuditVerification, audit_verify  # noqa: F401 - re-exported: callers import it from here
 from .choices import ALLOWED_TRANSITIONS, TrancheClass
 from .models import AuditEvent, CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
@@ -103,6 +108,101 @@ CHANGE_ACTIONS: dict[str, tuple[type[models.Model], str, Any]] = {
 }
 
 
+# --- recording a change that leaves the deal where it stands ----------------------------------------------------
+
+
+def audit_actor_label(actor: Any) -> str:
+    """Who acted, as the event records it: name (role, organisation); "system" for the platform."""
+    if actor is None:
+        return "system"
+    org = actor.organisation
+    name = actor.get_full_name() or actor.username
+    return f"{name} ({actor.role}{', ' + str(org) if org else ''})"
+
+
+def audit_record(*, deal: Deal, actor: Any, action: str, reason: str, status: str | None = None) -> AuditEvent:
+    """Append a change that leaves the deal where it stands (`status`, by default the deal's) to its chain."""
+    status = deal.status if status is None else status
+    return audit_append(
+        deal=deal,
+        actor=actor,
+        actor_label=audit_actor_label(actor),
+        action=action,
+        from_status=status,
+        to_status=status,
+        reason=reason,
+    )
+
+
+# --- the book: orders and allotment ---------------------------------------------------------------------------------
+#
+# An investor's order (placed, amended, withdrawn, held at issue) and each allotment at issue are events of the
+# deal's chain too. Their parameters name the order, its investor and tranche, the amount and the yield; the
+# investors app writes them (investors/orders.py), so their words are here rather than a model's fields; who
+# reads them is in audit_read.py.
+
+
+def _money_text(value: Any) -> str:
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+def _yield_text(value: Any) -> str:
+    try:
+        return f"{Decimal(str(value)) * 100:.2f} %"
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+def _book_text(action: str, params: dict[str, Any]) -> str:
+    values = {
+        "id": params.get("id", "?"),
+        "investor": params.get("investor", ""),
+        "tranche": params.get("tranche", ""),
+        "amount": _money_text(params.get("amount", "")),
+        "yield": _yield_text(params.get("yield_rate", "")),
+    }
+    if action == "order_placed":
+        return _("%(investor)s ordered %(amount)s CNY of tranche “%(tranche)s” at %(yield)s (order #%(id)s).") % values
+    if action == "order_amended":
+        changes = params.get("changes") or {}
+        parts = []
+        if "amount" in changes:
+            old, new = changes["amount"]
+            parts.append(_("amount from %(old)s to %(new)s CNY") % {"old": _money_text(old), "new": _money_text(new)})
+        if "yield_rate" in changes:
+            old, new = changes["yield_rate"]
+            parts.append(_("yield from %(old)s to %(new)s") % {"old": _yield_text(old), "new": _yield_text(new)})
+        values["supersedes"] = params.get("supersedes", "?")
+        values["changes"] = pgettext("clause separator", "; ").join(parts) or _("same figures")
+        return (
+            _("%(investor)s amended order #%(supersedes)s for tranche “%(tranche)s” as order #%(id)s: %(changes)s.")
+            % values
+        )
+    if action == "order_withdrawn":
+        return (
+            _("%(investor)s withdrew order #%(id)s for tranche “%(tranche)s” (%(amount)s CNY at %(yield)s).") % values
+        )
+    if action == "order_held":
+        return (
+            _(
+                "Order #%(id)s of %(investor)s for tranche “%(tranche)s” (%(amount)s CNY) was held at issue: it no "
+                "longer meets the investor's mandate or suitability, so nothing was allotted."
+            )
+            % values
+        )
+    values["order"] = params.get("order", "?")
+    return (
+        _(
+            "%(investor)s was allotted %(amount)s CNY of tranche “%(tranche)s” at the clearing yield %(yield)s (order "
+            "#%(order)s)."
+        )  # fmt: skip
+        % values
+    )
+
+
 def plain_value(value: Any) -> Any:
     """A field value as language-neutral JSON: decimals and dates as strings, lists element by element."""
     if value is None or isinstance(value, bool | int | str):
@@ -135,6 +235,8 @@ def audit_action_label(action: str) -> str:
         return _("Created")
     if action in CHANGE_ACTIONS:
         return str(CHANGE_ACTIONS[action][2])
+    if action in BOOK_ACTIONS:
+        return str(BOOK_ACTIONS[action])
     transition = ALLOWED_TRANSITIONS.get(action)
     return str(transition.label) if transition else action
 
@@ -220,6 +322,9 @@ def audit_reason_text(action: str, reason: str) -> str:
     """An event's reason in the active language: a change is rendered from its parameters, a move's reason as typed."""
     if action == "reopen_review":
         return _reopen_text(reason)
+    if action in BOOK_ACTIONS:
+        params = book_params(reason)
+        return _book_text(action, params) if params else reason
     spec = CHANGE_ACTIONS.get(action)
     if spec is None or not reason:
         return reason

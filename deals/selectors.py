@@ -15,6 +15,7 @@ from origination.choices import SOE_OWNERSHIP
 from origination.models import User
 from origination.selectors import may_read_counterparties
 
+from .audit_read import may_read_audit_event
 from .choices import PUBLIC_STATES, REVIEWABLE_STATES, DealStatus, DealType, TrancheClass
 from .models import AuditEvent, CreditEnhancement, Deal, Pledge, PoolAsset, Tranche, ValuationRun
 
@@ -148,8 +149,11 @@ def audit_log_for(user: User, deal: Deal) -> list[AuditEvent]:
     For a reader who may not know the originator's counterparties (investors),
     a pool asset's change does not name its obligor: the event's reason is
     redacted in memory, for display only (the stored, hashed event is unchanged).
+    The book's events (orders, allotment) are shown only to who may see them
+    (`deals.audit.may_read_audit_event`): an investor sees its own, never another's.
     """
-    events = list(audit_events_for(user, deal).select_related("actor__originator", "actor__investor"))
+    events = audit_events_for(user, deal).select_related("actor__originator", "actor__investor")
+    events = [event for event in events if may_read_audit_event(user, deal, event)]  # the book: as the reader sees it
     if not may_read_counterparties(user):
         for event in events:
             event.reason = _without_obligor(event.action, event.reason)

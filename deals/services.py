@@ -21,6 +21,7 @@ from origination.services import ensure_owns_originator, full_clean_or_raise
 
 from .audit import audit_append, change_reason
 from .choices import FACT_CHANGE_RECORDED_STATES, CashSource, DealType, PledgeStatus, PoolAssetKind, RepaymentSource
+from .compliance import services as review_services
 from .facts import fact_change_record
 from .models import CreditEnhancement, Deal, Pledge, PoolAsset, Tranche
 from .workflow import _actor_label
@@ -102,6 +103,12 @@ def _record_change(*, deal: Deal, actor: User, action: str, reason: str) -> None
     )
 
 
+def _findings_follow(*, deal: Deal, data_asset_ids: tuple[int, ...] = ()) -> None:
+    """Check again the compliance findings these facts weigh on: the deal's own review while it is worked, and,
+    for a pledged asset, the reviews of the other deals it backs (deals/compliance/services.py)."""
+    review_services.reviews_refresh_affected(deal_ids=[deal.pk], data_asset_ids=data_asset_ids)
+
+
 def _apply(obj: models.Model, fields: dict[str, Any], *, exclude: list[str] | None = None) -> dict[str, tuple]:
     """Set the fields, validate the whole object, and return {field: (old, new)} of what really changed."""
     before = {name: getattr(obj, name) for name in fields}
@@ -151,6 +158,7 @@ def deal_update(*, actor: User, deal: Deal, **fields: Any) -> Deal:
         if changes:
             deal.save()
             _record_change(deal=deal, actor=actor, action="terms_updated", reason=change_reason(changes=changes))
+            _findings_follow(deal=deal)  # the legal maturity the rights are checked against
     return deal
 
 
@@ -208,6 +216,7 @@ def pool_asset_create(
             action="pool_asset_added",
             reason=change_reason(part=pool_asset, name=pool_asset.obligor),
         )
+        _findings_follow(deal=deal)
     return pool_asset
 
 
@@ -243,6 +252,7 @@ def pool_asset_update(
                 action="pool_asset_changed",
                 reason=change_reason(part=pool_asset, name=pool_asset.obligor, changes=changes),
             )
+            _findings_follow(deal=deal)
     return pool_asset
 
 
@@ -253,6 +263,7 @@ def pool_asset_delete(*, actor: User, pool_asset: PoolAsset) -> None:
         reason = change_reason(part=pool_asset, name=pool_asset.obligor)
         pool_asset.delete()
         _record_change(deal=deal, actor=actor, action="pool_asset_removed", reason=reason)
+        _findings_follow(deal=deal)
 
 
 # --- the notes -------------------------------------------------------------------------------------------------
@@ -379,6 +390,7 @@ def pledge_create(*, actor: User, deal: Deal, data_asset: DataAsset, **fields: A
         _record_change(
             deal=deal, actor=actor, action="pledge_added", reason=change_reason(part=pledge, name=data_asset.name)
         )
+        _findings_follow(deal=deal, data_asset_ids=(data_asset.pk,))
     return pledge
 
 
@@ -403,6 +415,7 @@ def pledge_update(*, actor: User, pledge: Pledge, **fields: Any) -> Pledge:
                 action="pledge_changed",
                 reason=change_reason(part=pledge, name=pledge.data_asset.name, changes=changes),
             )
+            _findings_follow(deal=deal)
     return pledge
 
 
@@ -428,4 +441,5 @@ def pledge_release(*, actor: User, pledge: Pledge) -> Pledge:
             )
         else:
             _record_change(deal=deal, actor=actor, action="pledge_released", reason=reason)
+        _findings_follow(deal=deal, data_asset_ids=(pledge.data_asset_id,))
     return pledge

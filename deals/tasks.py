@@ -23,6 +23,18 @@ def nightly_audit_verification() -> None:
     audit_verification_request(actor=None)
 
 
+@shared_task(name="deals.tasks.refresh_compliance_findings")
+def refresh_compliance_findings() -> int:
+    """Celery beat: check again the automatic findings of every review being worked (how many were checked).
+
+    The writes that change a finding's facts check it at once; this catches what no write announces (time
+    passing, data changed outside the services), so the pages can only read (deals/compliance/services.py).
+    """
+    from .compliance.services import reviews_refresh_open
+
+    return reviews_refresh_open()
+
+
 @shared_task(name="deals.tasks.reap_stale_jobs")
 def reap_stale_jobs() -> int:
     """The stale-job sweep as a task, for an operator; every worker already runs it on its own (docs/jobs.md)."""

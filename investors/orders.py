@@ -5,6 +5,11 @@ risk tolerance, follow a confirmed special warning (investors/suitability.py),
 against the profile as it is when the order is written. At issue every active
 order is checked again: one that no longer stands is held, with its reasons,
 and not allotted.
+
+Each of these is an event of the deal's audit chain (deals.audit.BOOK_ACTIONS),
+in the transaction that writes it, under the deal's lock: an order placed,
+amended or withdrawn by its investor's staff, and at issue each order held and
+each allotment, by the platform, just before the issue move (docs/audit.md).
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deals.audit import audit_record, change_reason
 from deals.choices import DealStatus
 from deals.models import Deal, Tranche
 from origination.errors import ConflictError, DomainError
 from origination.formatting import money
+from origination.limits import CENT, RATE
 from origination.models import User
 
 from .book import DEFAULT_UNIT, Order, allocate, book_summary
@@ -26,6 +33,35 @@ from .models import Allocation, IndicationOfInterest, IndicationStatus, Investor
 from .suitability import ensure_order_allowed, order_breaches
 
 BOOK_OPEN_STATES = frozenset({DealStatus.PUBLISHED, DealStatus.BOOK_BUILDING})
+# The book is allotted as the deal leaves book building: its events are recorded at that status, and the issue
+# move follows them in the same transaction.
+ALLOTTED_AT = DealStatus.BOOK_BUILDING
+
+
+def _money(amount: Decimal) -> Decimal:
+    """An amount as its column keeps it (to the cent), so the hashed record reads the same however it was typed."""
+    return Decimal(amount).quantize(CENT)
+
+
+def _rate(rate: Decimal) -> Decimal:
+    return Decimal(rate).quantize(Decimal(1).scaleb(-RATE["decimal_places"]))
+
+
+def _order_params(order: IndicationOfInterest) -> dict[str, object]:
+    """The order's language-neutral parameters for its audit event: order, investor, tranche, amount and yield."""
+    return {
+        "id": order.pk,
+        "investor_id": order.investor_id,
+        "investor": order.investor.name,
+        "tranche_id": order.tranche_id,
+        "tranche": order.tranche.name,
+        "amount": _money(order.amount),
+        "yield_rate": _rate(order.yield_rate),
+    }
+
+
+def _order_reason(order: IndicationOfInterest) -> str:
+    return change_reason(**_order_params(order))
 
 
 def _ensure_investor(actor: User) -> Investor:
@@ -73,9 +109,11 @@ def order_place(*, actor: User, tranche: Tranche, amount: Decimal, yield_rate: D
             raise ConflictError(
                 "order_exists", _("You already have an order on this tranche: amend or withdraw it instead.")
             )
-        return IndicationOfInterest.objects.create(
+        order = IndicationOfInterest.objects.create(
             investor=investor, tranche=tranche, amount=amount, yield_rate=yield_rate, created_by=actor
         )
+        audit_record(deal=tranche.deal, actor=actor, action="order_placed", reason=_order_reason(order))
+        return order
 
 
 def _own_active_order(actor: User, order: IndicationOfInterest) -> IndicationOfInterest:
@@ -103,7 +141,7 @@ def order_amend(
         old.status = IndicationStatus.SUPERSEDED
         old.closed_at = timezone.now()
         old.save(update_fields=["status", "closed_at"])
-        return IndicationOfInterest.objects.create(
+        order = IndicationOfInterest.objects.create(
             investor=old.investor,
             tranche=tranche,
             amount=amount,
@@ -111,16 +149,25 @@ def order_amend(
             supersedes=old,
             created_by=actor,
         )
+        changes = {
+            name: (as_stored(getattr(old, name)), as_stored(getattr(order, name)))
+            for name, as_stored in (("amount", _money), ("yield_rate", _rate))
+            if getattr(old, name) != getattr(order, name)
+        }
+        reason = change_reason(**_order_params(order), supersedes=old.pk, changes=changes)
+        audit_record(deal=tranche.deal, actor=actor, action="order_amended", reason=reason)
+        return order
 
 
 def order_withdraw(*, actor: User, order: IndicationOfInterest) -> IndicationOfInterest:
     """Withdraw an active order while the book is open; it stays in the record."""
     with transaction.atomic():
-        _lock_open_tranche(order.tranche)
+        tranche = _lock_open_tranche(order.tranche)
         old = _own_active_order(actor, order)
         old.status = IndicationStatus.WITHDRAWN
         old.closed_at = timezone.now()
         old.save(update_fields=["status", "closed_at"])
+        audit_record(deal=tranche.deal, actor=actor, action="order_withdrawn", reason=_order_reason(old))
         return old
 
 
@@ -139,6 +186,10 @@ def _hold_unsuitable(orders: list[IndicationOfInterest], tranche: Tranche) -> li
         order.held_reasons = [b.as_dict() for b in breaches]
         order.closed_at = timezone.now()
         order.save(update_fields=["status", "held_reasons", "closed_at"])
+        # Why it was held names the investor's profile: it stays on the order, not in the deal's log.
+        audit_record(
+            deal=tranche.deal, actor=None, action="order_held", reason=_order_reason(order), status=ALLOTTED_AT
+        )
     return standing
 
 
@@ -173,6 +224,15 @@ def book_allocate(*, deal: Deal) -> list[Allocation]:
             for o in orders
         ]
         created.extend(Allocation.objects.bulk_create(rows))
+        for order, row in zip(orders, rows, strict=True):
+            allotted = {
+                "id": row.pk,
+                "order": order.pk,
+                "amount": _money(row.amount),
+                "yield_rate": _rate(row.clearing_yield),
+            }
+            reason = change_reason(**{**_order_params(order), **allotted})
+            audit_record(deal=tranche.deal, actor=None, action="order_allotted", reason=reason, status=ALLOTTED_AT)
         if summary.fully_covered and tranche.tranche_class != "subordinated":
             # A covered book sets the coupon: the notes pay the yield at which the book cleared.
             Tranche.objects.filter(pk=tranche.pk).update(coupon=summary.clearing_yield)

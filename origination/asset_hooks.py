@@ -140,3 +140,13 @@ def fact_changes_told(*, data_asset_id: int, actor: User, since: datetime.dateti
     """What one write of `actor` did to what relies on the asset, in sentences (empty when nothing does)."""
     told = data_asset_fact_changes_told.fire(data_asset_id=data_asset_id, actor=actor, since=since)
     return " ".join(sentence for sentence in told if sentence)
+
+
+# --- keeping what checks the facts current ------------------------------------------------------------------------
+
+data_asset_facts_changed = hook_declare(
+    "data_asset_facts_changed",
+    "a data asset, one of its rights or its revenue changed (fired with data_asset_id, inside the writer's "
+    "transaction): the compliance findings of the deals it backs are checked again",
+    required=True,
+)

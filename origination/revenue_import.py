@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import strict_csv
+from .asset_hooks import data_asset_facts_changed
 from .choices import RevenueType
 from .errors import DomainError
 from .limits import CENT, MONEY_MAX, MONEY_RANGE
@@ -592,6 +593,7 @@ def revenue_import(*, actor: User, data_asset: DataAsset, uploaded_file: Uploade
                 ],
                 batch_size=2000,
             )
+            data_asset_facts_changed.fire(data_asset_id=data_asset.pk)
     except IntegrityError as exc:  # another import saved some of these rows between our check and our insert
         message = _("Some of these rows were saved by another import at the same moment; upload the file again.")
         raise RevenueFileError.file_refused(message) from exc

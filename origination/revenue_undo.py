@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .asset_hooks import revenue_in_use_reason
+from .asset_hooks import data_asset_facts_changed, revenue_in_use_reason
 from .errors import ConflictError, DomainError
 from .models import DataAsset, RevenueImport, RevenueRecord, User
 
@@ -49,4 +49,5 @@ def revenue_import_undo(*, actor: User, revenue_import: RevenueImport) -> Revenu
         locked._history_user = actor  # type: ignore[attr-defined]
         locked._change_reason = f"undo: {deleted} revenue rows deleted"  # type: ignore[attr-defined]
         locked.save(update_fields=["undone_at", "undone_by"])
+        data_asset_facts_changed.fire(data_asset_id=data_asset.pk)
     return locked

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .asset_hooks import facts_watchers
+from .asset_hooks import data_asset_facts_changed, facts_watchers
 from .errors import ConflictError, DomainError
 from .models import DataAsset, DataRight, Originator, User
 
@@ -102,6 +102,7 @@ def data_asset_update(*, actor: User, data_asset: DataAsset, **fields: Any) -> D
                     changes=changes,
                     version=version,
                 )
+            data_asset_facts_changed.fire(data_asset_id=asset.pk)
     return asset
 
 
@@ -141,6 +142,7 @@ def data_right_create(*, actor: User, data_asset: DataAsset, **fields: Any) -> D
                 version=version,
                 **_right_details(right),
             )
+        data_asset_facts_changed.fire(data_asset_id=data_asset.pk)
     return right
 
 
@@ -181,6 +183,7 @@ def data_right_delete(*, actor: User, data_right: DataRight) -> None:
         right._history_user = actor
         right._change_reason = "data_right_removed"
         right.delete()
+        data_asset_facts_changed.fire(data_asset_id=right.data_asset_id)
 
 
 def data_right_revoke(*, actor: User, data_right: DataRight, reason: str) -> DataRight:
@@ -220,6 +223,7 @@ def data_right_revoke(*, actor: User, data_right: DataRight, reason: str) -> Dat
                 reason=reason,
                 **_right_details(right),
             )
+        data_asset_facts_changed.fire(data_asset_id=right.data_asset_id)
     return right
 
 

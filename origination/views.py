@@ -39,8 +39,6 @@ from .selectors import (
 RIGHT_EXPIRY_WARNING_DAYS = 180
 
 
-
-
 def _asset_or_404(user: User, pk: int) -> DataAsset:
     try:
         return data_asset_get_for(user, pk)

@@ -282,12 +282,9 @@ class ComplianceReviewViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet)
         return {"list": ReviewListSerializer, "decision": DecisionSerializer,
                 "resolve_fact_change": ResolutionSerializer}.get(self.action, ReviewDetailSerializer)  # fmt: skip
 
-    def _review(self, *, refresh: bool = True) -> ComplianceReview:
-        review = self.get_object()
-        if refresh:
-            services.review_refresh(review=review)
-            review = self.get_queryset().get(pk=review.pk)
-        return review
+    def _review(self) -> ComplianceReview:
+        """The review as it stands: reading writes nothing (the writes that change its facts keep it current)."""
+        return self.get_object()
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """One review with every item, its answers, documents, automatic findings and the officer's findings."""
@@ -314,7 +311,7 @@ class ComplianceReviewViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet)
     @action(detail=True, methods=["post"])
     def decision(self, request: Request, pk: str | None = None) -> Response:
         """The officer's decision: a workflow move with its audit event."""
-        review = self._review(refresh=False)
+        review = self._review()
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         decision, reason = data.validated_data["decision"], data.validated_data["reason"]
@@ -330,7 +327,7 @@ class ComplianceReviewViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet)
     @action(detail=True, methods=["post"], url_path=r"fact-changes/(?P<change_pk>[0-9]+)/resolve")
     def resolve_fact_change(self, request: Request, pk: str | None = None, change_pk: str | None = None) -> Response:
         """Close the finding a change after issue raised."""
-        review = self._review(refresh=False)
+        review = self._review()
         change = (
             selectors.fact_change_list_for(request.user).filter(deal_id=review.deal_id, pk=path_id(change_pk)).first()
         )

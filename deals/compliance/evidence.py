@@ -1,9 +1,10 @@
 """Evidence files: the type is sniffed from the content, the size capped, the file stored by its SHA-256.
 
 Nothing from the client is trusted: not the file name (kept for display only,
-never used as a path), not the declared content type. Files live under
-`settings.MEDIA_ROOT/evidence/` (outside the web root) and are served only by
-the views that check the deal is visible to the user.
+never used as a path), not the declared content type. Files are kept through
+Django's default storage as `evidence/<first two hex digits>/<sha256>` (on the
+file system: under MEDIA_ROOT, outside the web root) and are served only by the
+views that check the deal is visible to the user.
 """
 
 from __future__ import annotations
@@ -11,14 +12,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any
 
-from django.conf import settings
+from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -192,43 +191,45 @@ def inspect_upload(uploaded_file: Any) -> InspectedFile:
     )
 
 
-def evidence_root() -> Path:
-    """Where evidence files are kept: under MEDIA_ROOT, which is outside the web root."""
-    return Path(settings.MEDIA_ROOT) / "evidence"
+# Where evidence files are kept in the default storage (under MEDIA_ROOT, outside the web root).
+EVIDENCE_DIR = "evidence"
 
 
-def stored_path(sha256: str) -> Path:
-    """The stored file of a SHA-256 (content-addressed: the same bytes are stored once)."""
+def stored_name(sha256: str) -> str:
+    """The storage name of the file of a SHA-256 (content-addressed: the same bytes are stored once)."""
     if not re.fullmatch(r"[0-9a-f]{64}", sha256):
         raise ValueError("not a SHA-256 hex digest")
-    return evidence_root() / sha256[:2] / sha256
+    return f"{EVIDENCE_DIR}/{sha256[:2]}/{sha256}"
 
 
 def store(uploaded_file: Any, inspected: InspectedFile) -> bool:
-    """Write the file under its hash (atomically); True when this call created it, False when it was there."""
-    path = stored_path(inspected.sha256)
-    if path.exists():
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Save the file under its hash; True when this call stored it, False when it was already there.
+
+    A stored file of another size is what a write cut short left behind: it is stored again. If another
+    upload of the same bytes stored it in the meantime, the storage saved this copy under another name,
+    which is deleted.
+    """
+    name = stored_name(inspected.sha256)
+    if default_storage.exists(name):
+        if default_storage.size(name) == inspected.size:
+            return False
+        default_storage.delete(name)
     uploaded_file.seek(0)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            while chunk := uploaded_file.read(CHUNK):
-                out.write(chunk)
-        os.chmod(temp_name, 0o640)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    saved = default_storage.save(name, uploaded_file)
+    if saved != name:
+        default_storage.delete(saved)
+        return False
     return True
 
 
 def discard(sha256: str) -> None:
     """Remove a stored file (only when the row that would have pointed at it was never saved)."""
-    stored_path(sha256).unlink(missing_ok=True)
+    default_storage.delete(stored_name(sha256))
 
 
 def open_stored(sha256: str) -> IO[bytes]:
     """Open a stored evidence file for reading; FileNotFoundError if it is missing."""
-    return stored_path(sha256).open("rb")
+    name = stored_name(sha256)
+    if not default_storage.exists(name):
+        raise FileNotFoundError(name)
+    return default_storage.open(name, "rb")

@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from deals.audit import audit_action_label, audit_reason_text, audit_verify
+from deals.audit_read import may_read_audit_event
 from deals.models import AuditEvent
 from origination.models import User
 
@@ -153,7 +154,11 @@ def review_workbook(*, review: ComplianceReview, user: User) -> bytes:
         [[r.template_item.position, r.template_item.code, a.get_outcome_display(), a.get_severity_display(),
           a.comment, _person(a.officer), a.created_at] for r in rows for a in r.assessments],
     )  # fmt: skip
-    events = AuditEvent.objects.filter(deal=deal).order_by("sequence")
+    # The book's events only as the reader may see the book (compliance officers do not); the verification
+    # above covers the whole chain.
+    events = [
+        e for e in AuditEvent.objects.filter(deal=deal).order_by("sequence") if may_read_audit_event(user, deal, e)
+    ]
     problems = [[_("Verification"), p["problem"]] for p in verification.problems]
     _sheet(
         workbook,

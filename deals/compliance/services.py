@@ -8,16 +8,18 @@ evidence; the officer writes findings; neither writes the other's.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from typing import Any
 
 import rules
 from django.apps import apps as django_apps
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from deals.models import Deal
+from deals.choices import PledgeStatus
+from deals.models import Deal, Pledge
 from origination.errors import ConflictError, DomainError
 from origination.models import DataAsset, User
 
@@ -68,7 +70,10 @@ def _review_build(*, deal: Deal) -> ComplianceReview:
 
 
 def review_ensure(*, deal: Deal) -> ComplianceReview | None:
-    """The deal's review; built now for a deal under review that has none (filed before reviews existed)."""
+    """The deal's review; built now for a deal under review that has none (filed before reviews existed).
+
+    A write: called by writers (approval, a change to the facts, the periodic check), never by a page.
+    """
     review = ComplianceReview.objects.filter(deal=deal).select_related("template").first()
     if review is None and deal.status in IN_PROGRESS_STATES:
         with transaction.atomic():
@@ -132,6 +137,65 @@ def review_refresh(*, review: ComplianceReview) -> tuple[int, int]:
         AutomaticFinding.objects.bulk_create(raised)
         ComplianceReview.objects.filter(pk=review.pk).update(checked_at=now)
     return (len(raised), len(cleared))
+
+
+# --- keeping the findings current -----------------------------------------------------------------------------
+#
+# The automatic findings are refreshed where their facts change, inside the writer's transaction: evidence filed
+# or withdrawn (here), the deal submitted (review_on_submit), a pledge recorded, refiled or released and the pool
+# or the terms changed (deals/services.py), a data asset, its rights or its revenue changed (origination fires
+# `data_asset_facts_changed`, whose handler deals/apps.py registers), a deal that held a pledge withdrawn or
+# rejected (deals/apps.py). `reviews_refresh_open` runs every quarter of an hour (Celery beat) for what no writer
+# announces: the passing of time and data changed outside the services. Pages and the API only read.
+
+
+def _reviews_being_worked() -> Any:
+    return ComplianceReview.objects.filter(deal__status__in=IN_PROGRESS_STATES)
+
+
+def reviews_refresh_affected(*, deal_ids: Iterable[int] = (), data_asset_ids: Iterable[int] = ()) -> int:
+    """Check again the findings of the reviews being worked of these deals and of every deal these data assets
+    back (linked to its pool or actively pledged to it); how many reviews were checked.
+
+    A data asset's facts weigh on every deal it backs: a pledge of it to one deal is a finding on another deal
+    it backs (`pledged_to_another_deal`). Each review is locked last, after the writer's own locks.
+    """
+    deal_ids, data_asset_ids = set(deal_ids), set(data_asset_ids)
+    if not deal_ids and not data_asset_ids:
+        return 0
+    backed = Q(deal_id__in=deal_ids) | Q(deal__pool_assets__data_assets__in=data_asset_ids)
+    backed |= Q(deal__pledges__data_asset__in=data_asset_ids, deal__pledges__status=PledgeStatus.ACTIVE)
+    review_ids = _reviews_being_worked().filter(backed).values_list("pk", flat=True).distinct()
+    reviews = list(ComplianceReview.objects.filter(pk__in=list(review_ids)).order_by("pk"))
+    for review in reviews:
+        review_refresh(review=review)
+    return len(reviews)
+
+
+def data_asset_facts_changed(*, data_asset_id: int, **_kwargs: Any) -> None:
+    """Handler of origination's `data_asset_facts_changed` hook (registered in deals/apps.py)."""
+    reviews_refresh_affected(data_asset_ids=[data_asset_id])
+
+
+def deal_pledges_freed(deal: Deal) -> None:
+    """A withdrawn or rejected deal no longer binds the data assets pledged to it: check again the reviews of the
+    other deals they back (a transition effect registered in deals/apps.py, inside the move's transaction)."""
+    assets = Pledge.objects.filter(deal=deal).values_list("data_asset_id", flat=True)
+    reviews_refresh_affected(data_asset_ids=list(assets))
+
+
+def reviews_refresh_open() -> int:
+    """Check again every review being worked (the periodic task); how many were checked.
+
+    A deal under review filed before reviews existed gets its review here. Each review is checked in its own
+    transaction, so a long run holds no lock for long.
+    """
+    for deal in Deal.objects.filter(status__in=IN_PROGRESS_STATES, compliance_review__isnull=True).order_by("pk"):
+        review_ensure(deal=deal)
+    reviews = list(_reviews_being_worked().order_by("pk"))
+    for review in reviews:
+        review_refresh(review=review)
+    return len(reviews)
 
 
 # --- what the workflow asks -----------------------------------------------------------------------------------

@@ -33,16 +33,32 @@ from .models import ComplianceReview, ReviewItem
 from .presenters import fact_findings_for, item_rows, sections, with_text
 
 
+class NoReview(Http404):
+    """The deal, which the user may see, has no compliance review (a draft: it is built on submission)."""
+
+    def __init__(self, deal: Deal) -> None:
+        super().__init__(_("This deal has no compliance review."))
+        self.deal = deal
+
+
 def _review_or_404(user: User, deal: Deal) -> ComplianceReview:
-    """The deal's review if the user may see it (never investors); refreshed while it is worked."""
+    """The deal's review if the user may see it (never investors), as it stands: reading it writes nothing.
+
+    Its automatic findings are kept current by the writes that change their facts and by a periodic check
+    (services.py, "keeping the findings current").
+    """
     review = selectors.review_list_for(user).filter(deal=deal).first()
-    if review is None and not user.is_investor and deal.status in IN_PROGRESS_STATES:
-        services.review_ensure(deal=deal)  # a deal submitted before reviews existed
-        review = selectors.review_list_for(user).filter(deal=deal).first()
     if review is None:
-        raise Http404(_("This deal has no compliance review."))
-    services.review_refresh(review=review)
+        if user.is_investor:
+            raise Http404(_("This deal has no compliance review."))
+        raise NoReview(deal)
     return review
+
+
+def _no_review_page(request: HttpRequest, deal: Deal) -> HttpResponse:
+    """A deal without a review says so plainly (404: there is no review to show)."""
+    context = {"deal": deal, "in_progress": deal.status in IN_PROGRESS_STATES}
+    return render(request, "deals/compliance/no_review.html", context, status=404)
 
 
 def may_answer(user: User, deal: Deal) -> bool:
@@ -117,7 +133,11 @@ def _review_page(
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The review of a deal: each item with its answer, evidence, automatic findings and the officer's finding."""
     deal = deal_or_404(request.user, pk, parts=False)
-    return _review_page(request, deal, _review_or_404(request.user, deal))
+    try:
+        review = _review_or_404(request.user, deal)
+    except NoReview:
+        return _no_review_page(request, deal)
+    return _review_page(request, deal, review)
 
 
 @login_required
@@ -126,9 +146,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not (user.is_compliance or user.is_arranger):
         raise PermissionDenied(_("The review queue is for compliance officers."))
-    # Keep the counts current: the data behind a finding may have changed since the last check.
-    for review in selectors.review_list_for(user).filter(deal__status__in=IN_PROGRESS_STATES):
-        services.review_refresh(review=review)
+    # The counts are as the last check left them: the writes that change a finding's facts check again.
     context = {"queue": selectors.review_queue_for(user), "fact_findings": fact_findings_for(user)}
     return render(request, "deals/compliance/queue.html", context)
 
@@ -302,7 +320,7 @@ def right_renew(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.detail)
         else:
-            services.review_refresh(review=review)
+            # Recording the right checked the review again (origination fires `data_asset_facts_changed`).
             messages.success(request, _("Renewed right recorded; the automatic checks have been run again."))
             return redirect(f"{reverse('compliance_review', args=[deal.pk])}#item-chain_of_title")
     return _review_page(request, deal, review, renewal_form=form, status=400)
@@ -312,4 +330,8 @@ def right_renew(request: HttpRequest, pk: int) -> HttpResponse:
 def review_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The whole review as an Excel workbook a regulator can read: items, answers, evidence hashes, audit trail."""
     deal = deal_or_404(request.user, pk, parts=False)
-    return review_workbook_response(review=_review_or_404(request.user, deal), user=request.user)
+    try:
+        review = _review_or_404(request.user, deal)
+    except NoReview:
+        return _no_review_page(request, deal)
+    return review_workbook_response(review=review, user=request.user)

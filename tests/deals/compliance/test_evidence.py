@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import io
+import stat
 import zipfile
+from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
 from deals.compliance import services
-from deals.compliance.evidence import MAX_EVIDENCE_BYTES, stored_path
+from deals.compliance.evidence import MAX_EVIDENCE_BYTES, stored_name
 from deals.compliance.models import Evidence
 from origination.errors import DomainError
 
@@ -80,9 +83,10 @@ def test_accepted_types_are_recognised_by_content(user_a, media_root, content, n
     assert evidence.sha256 == hashlib.sha256(content).hexdigest()
     assert evidence.size == len(content)
     assert evidence.file_name.endswith("." + {"jpeg": "jpg"}.get(kind, kind))
-    path = stored_path(evidence.sha256)
-    assert path == media_root / "evidence" / evidence.sha256[:2] / evidence.sha256
+    path = media_root / "evidence" / evidence.sha256[:2] / evidence.sha256
+    assert Path(default_storage.path(stored_name(evidence.sha256))) == path
     assert path.read_bytes() == content
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640  # readable by the application's group only
 
 
 REFUSED = [
@@ -184,6 +188,17 @@ def test_the_same_bytes_are_stored_once(user_a, media_root):
     assert len(stored_files(media_root)) == 1
 
 
+def test_a_file_cut_short_by_an_earlier_write_is_stored_again_in_full(user_a, media_root):
+    deal = submitted(user_a)
+    content = pdf_bytes("the full report")
+    path = media_root / "evidence" / hashlib.sha256(content).hexdigest()[:2] / hashlib.sha256(content).hexdigest()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content[:10])  # a crash in the middle of an earlier upload of the same bytes
+    services.evidence_add(actor=user_a, item=item_of(deal, "pipia"), uploaded_file=SimpleUploadedFile("r.pdf", content))
+    assert path.read_bytes() == content
+    assert len(stored_files(media_root)) == 1
+
+
 def test_the_same_file_twice_on_one_item_is_refused(user_a):
     deal = submitted(user_a)
     item = item_of(deal, "pipia")
@@ -225,7 +240,7 @@ def test_withdrawn_document_keeps_its_row_and_its_file(user_a, media_root):
     services.evidence_withdraw(actor=user_a, evidence=evidence)
     evidence.refresh_from_db()
     assert evidence.status == "withdrawn"
-    assert stored_path(evidence.sha256).exists()
+    assert default_storage.exists(stored_name(evidence.sha256))
 
 
 # --- who may download -----------------------------------------------------------------------------------------
@@ -285,6 +300,6 @@ def test_investors_see_no_evidence_even_of_a_published_deal(client, api_client, 
 
 def test_a_missing_stored_file_is_a_404_not_a_server_error(client, compliance_user, filed):
     deal, evidence = filed
-    stored_path(evidence.sha256).unlink()
+    default_storage.delete(stored_name(evidence.sha256))
     client.force_login(compliance_user)
     assert client.get(reverse("compliance_evidence_download", args=[deal.pk, evidence.pk])).status_code == 404

@@ -50,7 +50,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-## make typecheck: mypy on the files pyproject.toml's [tool.mypy] names (the engines, strictly)
+## make typecheck: mypy (django-stubs, DRF stubs) on the files pyproject.toml's [tool.mypy] names: strict on the engines, services and workflow
 typecheck: install
 	$(BIN)/mypy
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -134,7 +135,7 @@ class Deal(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Save the deal; a whole-row save of an existing deal never writes the audit head (only the log does)."""
         if not self._state.adding and kwargs.get("update_fields") is None and not args:
             kwargs["update_fields"] = [
@@ -430,7 +431,7 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.deal_id}#{self.sequence} {self.action} {self.from_status}->{self.to_status}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Insert only: an audit event is never updated."""
         if not self._state.adding:
             raise RuntimeError("Audit events are append-only.")

@@ -109,7 +109,9 @@ def _findings_follow(*, deal: Deal, data_asset_ids: tuple[int, ...] = ()) -> Non
     review_services.reviews_refresh_affected(deal_ids=[deal.pk], data_asset_ids=data_asset_ids)
 
 
-def _apply(obj: models.Model, fields: dict[str, Any], *, exclude: list[str] | None = None) -> dict[str, tuple]:
+def _apply(
+    obj: models.Model, fields: dict[str, Any], *, exclude: list[str] | None = None
+) -> dict[str, tuple[Any, Any]]:
     """Set the fields, validate the whole object, and return {field: (old, new)} of what really changed."""
     before = {name: getattr(obj, name) for name in fields}
     for name, value in fields.items():
@@ -131,10 +133,13 @@ def deal_create(*, actor: User, **fields: Any) -> Deal:
     """An originator opens a draft deal for its company; the audit chain starts here."""
     if not actor.is_originator:
         raise DomainError("forbidden", _("Only originator staff file deals."), status=403)
-    ensure_owns_originator(actor=actor, originator=actor.originator)
+    originator = actor.originator
+    if originator is None:
+        raise DomainError("forbidden", _("Only originator staff file deals."), status=403)
+    ensure_owns_originator(actor=actor, originator=originator)
     _ensure_unprotected(fields)
     with transaction.atomic():
-        deal = Deal(originator=actor.originator, created_by=actor, **fields)
+        deal = Deal(originator=originator, created_by=actor, **fields)
         full_clean_or_raise(deal, exclude=["created_by"])
         deal.save()
         audit_append(

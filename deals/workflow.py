@@ -158,7 +158,7 @@ def _tranche_problems(deal: Deal, tranches: list[Tranche]) -> dict[str, str]:
         t for t in tranches if t.tranche_class == TrancheClass.SUBORDINATED and last_rated is not None
         and t.payment_priority < last_rated.payment_priority
     ]  # fmt: skip
-    if early:
+    if early and last_rated is not None:
         problems["payment_priority"] = " ".join(
             _(
                 "The subordinated class “%(name)s” (payment priority %(priority)d) is paid before “%(other)s” "
@@ -312,7 +312,7 @@ def transition_allowed_for(*, deal: Deal, transition: Transition, actor: Any) ->
     if role not in transition.roles:
         return False
     if role == Role.ORIGINATOR:
-        return actor.originator_id == deal.originator_id
+        return bool(actor.originator_id == deal.originator_id)
     return True
 
 

@@ -50,7 +50,7 @@ def data_asset_create(*, actor: User, originator: Originator, **fields: Any) -> 
     ensure_owns_originator(actor=actor, originator=originator)
     asset = DataAsset(originator=originator, **fields)
     full_clean_or_raise(asset)
-    asset._history_user = actor
+    asset._history_user = actor  # type: ignore[attr-defined]  # read by django-simple-history on save
     with transaction.atomic():  # the asset and its first history version, together or not at all
         asset.save()
     return asset
@@ -74,7 +74,10 @@ def _save_version(obj: Any, *, actor: User, change: str) -> int | None:
 
 
 def _latest_version(obj: Any) -> int | None:
-    return type(obj).history.filter(id=obj.pk).order_by("-history_id").values_list("history_id", flat=True).first()
+    version: int | None = (
+        type(obj).history.filter(id=obj.pk).order_by("-history_id").values_list("history_id", flat=True).first()
+    )
+    return version
 
 
 def data_asset_update(*, actor: User, data_asset: DataAsset, **fields: Any) -> DataAsset:
@@ -180,8 +183,8 @@ def data_right_delete(*, actor: User, data_right: DataRight) -> None:
                 name=right.data_asset.name,
                 **_right_details(right),
             )
-        right._history_user = actor
-        right._change_reason = "data_right_removed"
+        right._history_user = actor  # type: ignore[attr-defined]  # read by django-simple-history on delete
+        right._change_reason = "data_right_removed"  # type: ignore[attr-defined]
         right.delete()
         data_asset_facts_changed.fire(data_asset_id=right.data_asset_id)
 
@@ -206,7 +209,10 @@ def data_right_revoke(*, actor: User, data_right: DataRight, reason: str) -> Dat
             raise ConflictError(
                 "right_revoked",
                 _("%(right)s was already revoked on %(date)s.")
-                % {"right": _right_label(right), "date": right.revoked_at.date().isoformat()},
+                % {
+                    "right": _right_label(right),
+                    "date": right.revoked_at.date().isoformat() if right.revoked_at else "",
+                },
             )
         right.revoked_at = timezone.now()
         right.revocation_reason = reason
@@ -234,5 +240,6 @@ def user_tokens_revoke(*, user: User) -> int:
     """
     from knox.models import get_token_model
 
+    deleted: int
     deleted, _rows = get_token_model().objects.filter(user=user).delete()
     return deleted

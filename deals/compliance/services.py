@@ -209,7 +209,8 @@ def open_conditions_precedent(*, review: ComplianceReview) -> list[tuple[ReviewI
     """Conditions precedent still open, each with why: not assessed, the officer's finding, automatic findings."""
     open_automatic: dict[int, list[AutomaticFinding]] = {}
     for finding in review.automatic_findings.filter(cleared_at__isnull=True).order_by("raised_at", "pk"):
-        open_automatic.setdefault(finding.item_id, []).append(finding)
+        if finding.item_id is not None:
+            open_automatic.setdefault(finding.item_id, []).append(finding)
     result = []
     items = review.items.select_related("template_item").filter(template_item__condition_precedent=True)
     for item in items.order_by("template_item__position"):
@@ -340,7 +341,10 @@ def evidence_add(
                 )
         inspected = inspect_upload(uploaded_file)
         duplicate = Evidence.objects.filter(item=item, status=EvidenceStatus.CURRENT, sha256=inspected.sha256)
-        if duplicate.filter(data_asset=data_asset).exclude(pk=getattr(replaces, "pk", None)).exists():
+        others = duplicate.filter(data_asset=data_asset)
+        if replaces is not None:
+            others = others.exclude(pk=replaces.pk)
+        if others.exists():
             raise ConflictError(
                 "duplicate_evidence",
                 _("This very file is already on file for this item."),
@@ -475,5 +479,6 @@ def fact_change_resolve(*, actor: User, fact_change: FactChange, resolution: str
         now = timezone.now()
         change.resolved_at, change.resolved_by, change.resolution = now, actor, resolution
         change.save(update_fields=["resolved_at", "resolved_by", "resolution"])
-        AutomaticFinding.objects.filter(pk=change.finding_id, cleared_at__isnull=True).update(cleared_at=now)
+        if change.finding_id is not None:
+            AutomaticFinding.objects.filter(pk=change.finding_id, cleared_at__isnull=True).update(cleared_at=now)
     return change

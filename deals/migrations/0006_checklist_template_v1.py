@@ -300,7 +300,7 @@ def load_v1(apps, schema_editor):
                 "title_zh": title_zh,
                 "title_en": title_en,
                 "effective_from": EFFECTIVE_FROM,
-                "notes": "Version 1: DESIGN.md section 3.",
+                "notes": "Version 1: the items of docs/compliance.md.",
             },
         )
         if not created:

@@ -32,6 +32,7 @@ def test_version_1_of_each_deal_types_checklist_covers_every_design_item_in_both
     template = ChecklistTemplate.objects.get(deal_type=deal_type, version=1)
     items = {item.code: item for item in template.items.all()}
     assert set(items) >= DESIGN_ITEMS
+    assert template.notes == "Version 1: the items of docs/compliance.md."  # a file in the repository
     for item in items.values():
         for field in ("title", "question", "legal_basis", "evidence_required"):
             assert getattr(item, f"{field}_zh"), (item.code, field)

@@ -388,6 +388,8 @@ def deal_move(
         if transition.target in (DealStatus.WITHDRAWN, DealStatus.REJECTED):
             # A deal that will never issue frees its pledged data assets.
             Pledge.objects.filter(deal=deal, status=PledgeStatus.ACTIVE).update(status=PledgeStatus.RELEASED)
+            # The reviews of the other deals those assets back are checked again: a double pledge may be gone.
+            review_services.deal_pledges_freed(deal)
         move = Move(
             deal=deal, action=action, actor=actor, from_status=from_status, reason=reason,
             issue_date=issue_date, n_paths=n_paths, seed=seed,

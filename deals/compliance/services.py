@@ -145,7 +145,7 @@ def review_refresh(*, review: ComplianceReview) -> tuple[int, int]:
 # or withdrawn (here), the deal submitted (review_on_submit), a pledge recorded, refiled or released and the pool
 # or the terms changed (deals/services.py), a data asset, its rights or its revenue changed (origination fires
 # `data_asset_facts_changed`, whose handler deals/apps.py registers), a deal that held a pledge withdrawn or
-# rejected (deals/apps.py). `reviews_refresh_open` runs every quarter of an hour (Celery beat) for what no writer
+# rejected (deals/workflow.py). `reviews_refresh_open` runs every quarter of an hour (Celery beat) for what no writer
 # announces: the passing of time and data changed outside the services. Pages and the API only read.
 
 
@@ -179,7 +179,7 @@ def data_asset_facts_changed(*, data_asset_id: int, **_kwargs: Any) -> None:
 
 def deal_pledges_freed(deal: Deal) -> None:
     """A withdrawn or rejected deal no longer binds the data assets pledged to it: check again the reviews of the
-    other deals they back (a transition effect registered in deals/apps.py, inside the move's transaction)."""
+    other deals they back (called by the withdraw and reject moves, deals/workflow.py, in the move's transaction)."""
     assets = Pledge.objects.filter(deal=deal).values_list("data_asset_id", flat=True)
     reviews_refresh_affected(data_asset_ids=list(assets))
 

@@ -77,11 +77,13 @@ def chain_message(event: AuditEvent, prev_hash: str) -> bytes:
 
 
 def delete_deal(deal: Deal) -> None:
-    """DELETE the deal's events, its review and the deal itself with everything that hangs off it."""
+    """DELETE the deal's events, its review, its valuation runs and the deal itself with everything hanging off it."""
     from deals.compliance.models import ComplianceReview
+    from deals.models import ValuationRun
 
     delete_events(deal)
     ComplianceReview.objects.filter(deal=deal).delete()
+    ValuationRun.objects.filter(deal=deal).delete()  # a walked deal was valued: start_valuation queues its run
     Deal.objects.filter(pk=deal.pk).delete()
 
 

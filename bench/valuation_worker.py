@@ -95,7 +95,7 @@ def main() -> int:
         baseline = time.perf_counter() - started
 
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "origination", "worker", "--queues=valuation", "--concurrency=1",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues=valuation", "--concurrency=1",
              "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=os.environ.copy(), start_new_session=True,
         )  # fmt: skip

@@ -35,7 +35,7 @@ class WorkerProcess:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "origination", "worker",
+                sys.executable, "-m", "celery", "-A", "config", "worker",
                 "--queues=default,valuation,matching", f"--concurrency={self.concurrency}",
                 "--pool=prefork", "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
                 f"--hostname=test-{os.getpid()}-{time.monotonic_ns()}@%h",
